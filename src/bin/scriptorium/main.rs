@@ -1,0 +1,56 @@
+//! `scriptorium`: the studio's core from the command line.
+
+// Printing is this binary's job: stdout carries results, stderr diagnostics.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod doctor;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scriptorium::paths::{self, DataDir};
+use scriptorium::{Studio, logging};
+
+#[derive(Debug, Parser)]
+#[command(name = "scriptorium", version, about, long_about = None)]
+struct Cli {
+    /// Data folder [default: the platform's app-data folder]
+    #[arg(long, global = true, env = paths::HOME_ENV, value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show where data lives and what the store holds
+    Doctor(doctor::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data_dir = DataDir::new(cli.home.clone().unwrap_or_else(paths::default_data_dir));
+    // stderr stays for the command's own messages; the log file gets the rest.
+    let _logs = logging::init(Some(&data_dir.log_dir()), "off");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("starting the async runtime");
+    match runtime.block_on(run(cli.command, &data_dir)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::debug!(?error, "command failed");
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, data_dir: &DataDir) -> anyhow::Result<()> {
+    let studio = tokio::task::block_in_place(|| Studio::open(data_dir.root()))?;
+    match command {
+        Command::Doctor(args) => doctor::run(&studio, args).await,
+    }
+}

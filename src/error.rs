@@ -1,0 +1,109 @@
+//! Errors of the core, each with a stable code and a one-sentence message.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Cannot use the data folder {}: {reason}.", path.display())]
+    DataDirUnusable {
+        path: PathBuf,
+        reason: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "{} is not a Scriptorium database (it is not an SQLite file); it was left untouched.",
+        path.display()
+    )]
+    NotADatabase { path: PathBuf },
+
+    #[error(
+        "The database {} comes from a newer Scriptorium (schema version {found}, this version knows up to {supported}); it was left untouched, update Scriptorium to open it.",
+        path.display()
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+
+    #[error("Cannot open the database {}: {source}.", path.display())]
+    OpenDatabase {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("Cannot upgrade the database {} to this version: {source}.", path.display())]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: rusqlite_migration::Error,
+    },
+
+    #[error("Database error: {0}.")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("The database has been closed.")]
+    StoreClosed,
+
+    #[error("Cannot read the folder {}: {source}.", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A stable, machine-readable code: front ends branch on it, never on text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::DataDirUnusable { .. } => "data_dir_unusable",
+            Error::NotADatabase { .. } => "not_a_database",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::OpenDatabase { .. } => "open_database",
+            Error::Migration { .. } => "migration",
+            Error::Database(_) => "database",
+            Error::StoreClosed => "store_closed",
+            Error::Io { .. } => "io",
+        }
+    }
+}
+
+/// An error as it crosses into a front end (IPC, `--json`): a stable code,
+/// the one-sentence message, and the underlying causes for the curious.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    pub details: Option<String>,
+}
+
+impl From<&Error> for ApiError {
+    fn from(error: &Error) -> Self {
+        let mut causes = Vec::new();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        ApiError {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+            details: (!causes.is_empty()).then(|| causes.join("\n")),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        ApiError::from(&error)
+    }
+}

@@ -1,0 +1,67 @@
+//! The `Studio` facade: one opened data folder and its services.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::paths::DataDir;
+use crate::settings::SettingsService;
+use crate::store::Store;
+use crate::{Result, VERSION};
+
+/// One opened data folder. Cheap to clone; clones share the store.
+#[derive(Debug, Clone)]
+pub struct Studio {
+    data_dir: DataDir,
+    store: Store,
+}
+
+/// What a front end shows about the opened studio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct StudioInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub db_path: String,
+    pub log_dir: String,
+    pub schema_version: u32,
+}
+
+impl Studio {
+    /// Prepares `data_dir` and opens its store, migrating it forward.
+    ///
+    /// Blocking (file system and SQLite work): call it at start-up or from a
+    /// blocking thread.
+    #[tracing::instrument(skip_all, err, fields(data_dir = %data_dir.as_ref().display()))]
+    pub fn open(data_dir: impl AsRef<std::path::Path>) -> Result<Studio> {
+        let data_dir = DataDir::new(data_dir.as_ref());
+        data_dir.prepare()?;
+        let store = Store::open(&data_dir.db_path())?;
+        tracing::info!(version = VERSION, "studio opened");
+        Ok(Studio { data_dir, store })
+    }
+
+    pub fn data_dir(&self) -> &DataDir {
+        &self.data_dir
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> SettingsService {
+        SettingsService::new(self.store.clone())
+    }
+
+    pub async fn info(&self) -> Result<StudioInfo> {
+        let display = |path: PathBuf| path.display().to_string();
+        Ok(StudioInfo {
+            version: VERSION.to_owned(),
+            data_dir: display(self.data_dir.root().to_owned()),
+            db_path: display(self.data_dir.db_path()),
+            log_dir: display(self.data_dir.log_dir()),
+            schema_version: self.store.schema_version().await?,
+        })
+    }
+}

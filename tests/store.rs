@@ -1,0 +1,201 @@
+//! The store against real SQLite files in temporary folders.
+
+use std::path::Path;
+
+use scriptorium::settings::{LanguagePref, SettingsUpdate, ThemePref};
+use scriptorium::store::SCHEMA_VERSION;
+use scriptorium::{ApiError, Studio};
+
+fn sqlite(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+#[tokio::test]
+async fn a_new_home_gets_a_migrated_wal_database() {
+    let home = tempfile::tempdir().unwrap();
+    let studio = Studio::open(home.path()).unwrap();
+    let info = studio.info().await.unwrap();
+    assert_eq!(info.schema_version, SCHEMA_VERSION);
+    assert!(SCHEMA_VERSION >= 3);
+
+    let db = studio.data_dir().db_path();
+    assert!(db.is_file());
+    let conn = sqlite(&db);
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for table in ["backends", "generation_choices", "generations", "settings"] {
+        assert!(
+            tables.iter().any(|t| t == table),
+            "{table} missing: {tables:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn foreign_keys_are_enforced_on_writes() {
+    let home = tempfile::tempdir().unwrap();
+    let studio = Studio::open(home.path()).unwrap();
+    let orphan = studio
+        .store()
+        .write(|conn| {
+            Ok(conn.execute(
+                "INSERT INTO generation_choices (generation_id, idx) VALUES (999, 0)",
+                [],
+            ))
+        })
+        .await
+        .unwrap();
+    let err = orphan.unwrap_err();
+    assert_eq!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ConstraintViolation)
+    );
+}
+
+#[tokio::test]
+async fn reopening_keeps_data_and_version() {
+    let home = tempfile::tempdir().unwrap();
+    {
+        let studio = Studio::open(home.path()).unwrap();
+        studio
+            .settings()
+            .update(SettingsUpdate {
+                language: Some(LanguagePref::ZhCn),
+                theme: None,
+            })
+            .await
+            .unwrap();
+    }
+    let studio = Studio::open(home.path()).unwrap();
+    let settings = studio.settings().get().await.unwrap();
+    assert_eq!(settings.language, LanguagePref::ZhCn);
+    assert_eq!(settings.theme, ThemePref::System);
+    assert_eq!(studio.info().await.unwrap().schema_version, SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn settings_updates_change_only_what_they_name() {
+    let home = tempfile::tempdir().unwrap();
+    let settings = Studio::open(home.path()).unwrap().settings();
+    let after_theme = settings
+        .update(SettingsUpdate {
+            language: None,
+            theme: Some(ThemePref::Dark),
+        })
+        .await
+        .unwrap();
+    assert_eq!(after_theme.theme, ThemePref::Dark);
+    assert_eq!(after_theme.language, LanguagePref::System);
+    let after_language = settings
+        .update(SettingsUpdate {
+            language: Some(LanguagePref::En),
+            theme: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(after_language.theme, ThemePref::Dark);
+    assert_eq!(after_language.language, LanguagePref::En);
+    assert_eq!(settings.get().await.unwrap(), after_language);
+}
+
+#[tokio::test]
+async fn concurrent_writes_are_serialised_and_reads_see_them() {
+    let home = tempfile::tempdir().unwrap();
+    let studio = Studio::open(home.path()).unwrap();
+    let writes = (0..200).map(|i| {
+        let store = studio.store().clone();
+        tokio::spawn(async move {
+            store
+                .write(move |conn| {
+                    conn.execute(
+                        "INSERT INTO backends (name, kind) VALUES (?1, 'openai')",
+                        [format!("server-{i}")],
+                    )?;
+                    Ok(())
+                })
+                .await
+        })
+    });
+    for write in writes.collect::<Vec<_>>() {
+        write.await.unwrap().unwrap();
+    }
+    let report = studio.doctor().await.unwrap();
+    assert_eq!(report.backends, 200);
+    assert_eq!(report.generations, 0);
+}
+
+#[tokio::test]
+async fn doctor_counts_model_files() {
+    let home = tempfile::tempdir().unwrap();
+    let studio = Studio::open(home.path()).unwrap();
+    let models = studio.data_dir().models_dir();
+    std::fs::write(models.join("tiny.gguf"), b"GGUF").unwrap();
+    std::fs::write(models.join("notes.txt"), b"not a model").unwrap();
+    assert_eq!(studio.doctor().await.unwrap().models, 1);
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_reported_and_left_untouched() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("scriptorium.db");
+    let text = "These are my notes, not a database.\n".repeat(200);
+    std::fs::write(&db, &text).unwrap();
+
+    let err = Studio::open(home.path()).unwrap_err();
+    assert_eq!(err.code(), "not_a_database");
+    assert!(err.to_string().contains("left untouched"), "{err}");
+    assert_eq!(std::fs::read_to_string(&db).unwrap(), text);
+    assert!(!home.path().join("scriptorium.db-wal").exists());
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_reported_and_left_untouched() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("scriptorium.db");
+    {
+        let conn = sqlite(&db);
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 999;")
+            .unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+
+    let err = Studio::open(home.path()).unwrap_err();
+    assert_eq!(err.code(), "schema_too_new");
+    let message = err.to_string();
+    assert!(
+        message.contains("999") && message.contains(&SCHEMA_VERSION.to_string()),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn an_unusable_data_folder_is_one_clear_sentence() {
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("occupied");
+    std::fs::write(&file, "a file where the folder should be").unwrap();
+
+    let err = Studio::open(&file).unwrap_err();
+    let api = ApiError::from(&err);
+    assert_eq!(api.code, "data_dir_unusable");
+    assert!(
+        api.message.starts_with("Cannot use the data folder"),
+        "{}",
+        api.message
+    );
+    assert!(api.message.ends_with('.') && !api.message.contains('\n'));
+    assert!(api.details.is_some(), "the OS error travels as details");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "a file where the folder should be"
+    );
+}

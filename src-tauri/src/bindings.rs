@@ -1,6 +1,5 @@
 //! The command registry and the TypeScript bindings generated from it.
 
-use specta_typescript::Typescript;
 use tauri_specta::{Builder, collect_commands};
 
 use crate::commands;
@@ -14,17 +13,19 @@ pub fn builder() -> Builder<tauri::Wry> {
     ])
 }
 
-/// The generated file is type-checked where it is used, not on its own.
-fn typescript() -> Typescript {
-    Typescript::default().header("// @ts-nocheck")
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
 
+    use specta_typescript::Typescript;
+
     use super::*;
     use crate::command_names::COMMAND_NAMES;
+
+    /// The generated file is type-checked where it is used, not on its own.
+    fn typescript() -> Typescript {
+        Typescript::default().header("// @ts-nocheck")
+    }
 
     fn committed_bindings() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts")

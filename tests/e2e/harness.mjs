@@ -1,0 +1,102 @@
+// Launches the real desktop app through tauri-driver (which drives
+// WebKitWebDriver) with its own temporary SCRIPTORIUM_HOME.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const appBinary =
+  process.env.SCRIPTORIUM_APP ?? path.join(root, "target/debug/scriptorium-desktop");
+export const screenshotDir = path.join(root, "target/e2e");
+mkdirSync(screenshotDir, { recursive: true });
+
+export function newHome() {
+  return mkdtempSync(path.join(tmpdir(), "scriptorium-e2e-"));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+async function waitForPort(port, child, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    const open = await new Promise((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not listen on ${port}`);
+}
+
+/** Starts tauri-driver and opens the app; `close()` ends both. */
+export async function launch(home) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn(
+    "tauri-driver",
+    ["--port", String(port), "--native-port", String(nativePort)],
+    {
+      env: { ...process.env, SCRIPTORIUM_HOME: home, SCRIPTORIUM_LOG: "warn" },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  try {
+    await waitForPort(port, driver);
+    const browser = await remote({
+      hostname: "127.0.0.1",
+      port,
+      path: "/",
+      logLevel: "error",
+      connectionRetryCount: 1,
+      capabilities: { "tauri:options": { application: appBinary } },
+    });
+    return {
+      browser,
+      async close() {
+        await browser.deleteSession().catch(() => {});
+        await stop(driver);
+      },
+    };
+  } catch (error) {
+    await stop(driver);
+    throw error;
+  }
+}
+
+// SIGTERM, not SIGKILL: tauri-driver then ends WebKitWebDriver and the app.
+function stop(driver) {
+  if (driver.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    driver.once("exit", resolve);
+    driver.kill("SIGTERM");
+  });
+}
+
+export async function waitForReady(browser) {
+  const root = await browser.$('[data-ready="true"], [data-testid="startup-error"]');
+  await root.waitForExist({ timeout: 30_000 });
+}
+
+export async function screenshot(browser, name) {
+  const file = path.join(screenshotDir, `${name}.png`);
+  await browser.saveScreenshot(file);
+  return file;
+}

@@ -8,7 +8,8 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # artifacts; custom-protocol embeds ui/dist (no dev server needed).
 CARGO_FLAGS := --workspace --features scriptorium-desktop/custom-protocol
 APP := target/debug/scriptorium-desktop
-HEADLESS := xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session --
+# A private session bus lets the single-instance check work; no a11y bus noise.
+HEADLESS := NO_AT_BRIDGE=1 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session --
 
 .PHONY: run test setup ui build lint unit e2e bindings
 

@@ -41,10 +41,28 @@ pub fn run() {
         .invoke_handler(commands.invoke_handler())
         .setup(move |app| {
             commands.mount_events(app);
+            exit_on_terminate(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!())
         .expect("the desktop app failed to start");
+}
+
+/// A SIGTERM (log-out, shutdown, a test driver) ends the app the way closing
+/// the window does, so the window state and the store are saved.
+fn exit_on_terminate(app: tauri::AppHandle) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+                tracing::info!("terminated: exiting cleanly");
+                app.exit(0);
+            }
+            Err(error) => tracing::warn!(%error, "cannot watch for SIGTERM"),
+        }
+    });
 }
 
 fn focus_main_window(app: &tauri::AppHandle) {

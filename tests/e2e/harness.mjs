@@ -1,7 +1,7 @@
 // Launches the real desktop app through tauri-driver (which drives
 // WebKitWebDriver) with its own temporary SCRIPTORIUM_HOME.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,8 +14,16 @@ export const appBinary =
 export const screenshotDir = path.join(root, "target/e2e");
 mkdirSync(screenshotDir, { recursive: true });
 
+const homes = [];
+process.on("exit", () => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+/** A fresh data folder, removed when the test process ends. */
 export function newHome() {
-  return mkdtempSync(path.join(tmpdir(), "scriptorium-e2e-"));
+  const home = mkdtempSync(path.join(tmpdir(), "scriptorium-e2e-"));
+  homes.push(home);
+  return home;
 }
 
 function freePort() {
@@ -95,7 +103,13 @@ export async function waitForReady(browser) {
   await root.waitForExist({ timeout: 30_000 });
 }
 
+/** Saves a PNG of the window once the last change is painted and its
+ * 120 ms colour transitions have finished. */
 export async function screenshot(browser, name) {
+  await browser.executeAsync((done) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => done())),
+  );
+  await browser.pause(250);
   const file = path.join(screenshotDir, `${name}.png`);
   await browser.saveScreenshot(file);
   return file;

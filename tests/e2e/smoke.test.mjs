@@ -1,7 +1,7 @@
 // Smoke test of the real window: every page, both languages, settings that
 // persist, a strict CSP, single instance, and the start-up error screen.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -24,6 +24,14 @@ async function visitEveryPage(browser, language) {
     const text = await root.getText();
     assert.ok(text.length > heading.length + 20, `${page} says what will be there`);
     await screenshot(browser, `${page}-${language}`);
+  }
+}
+
+async function waitFor(condition, message, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -120,9 +128,13 @@ describe("the desktop window", () => {
 
   test("settings and window size survive a restart", async () => {
     await app.browser.setWindowSize(1000, 700);
-    await app.browser.closeWindow();
+    // What a log-out does: SIGTERM, after which the app saves and exits.
+    for (const pid of execFileSync("pgrep", ["-f", appBinary], { encoding: "utf8" }).split("\n")) {
+      if (pid) process.kill(Number(pid), "SIGTERM");
+    }
+    const stateFile = path.join(home, "window-state.json");
+    await waitFor(() => existsSync(stateFile), "the window state was not saved on exit");
     await app.close();
-    assert.ok(existsSync(path.join(home, "window-state.json")), "window state saved");
 
     app = await launch(home);
     await waitForReady(app.browser);

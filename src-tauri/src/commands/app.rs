@@ -1,4 +1,4 @@
-//! Tauri commands: each one maps onto one core call.
+//! Start-up status, settings and the health report.
 
 use scriptorium::ApiError;
 use scriptorium::doctor::DoctorReport;

@@ -52,6 +52,32 @@ pub enum Error {
     #[error("The database has been closed.")]
     StoreClosed,
 
+    #[error("There is no backend named {name:?}.")]
+    BackendNotFound { name: String },
+
+    #[error("A backend named {name:?} already exists.")]
+    BackendExists { name: String },
+
+    #[error("This backend cannot be saved: {reason}.")]
+    InvalidBackend { reason: String },
+
+    #[error(
+        "No backend chosen: add one (Settings, or `scriptorium backend add`) or pick a default."
+    )]
+    NoBackend,
+
+    #[error("No model chosen for {backend:?}: pick one, or set the backend's default model.")]
+    NoModel { backend: String },
+
+    #[error("There is no generation {id}.")]
+    GenerationNotFound { id: i64 },
+
+    #[error(transparent)]
+    Backend(#[from] crate::backend::BackendError),
+
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
+
     #[error("Cannot read the folder {}: {source}.", path.display())]
     Io {
         path: PathBuf,
@@ -71,6 +97,14 @@ impl Error {
             Error::Migration { .. } => "migration",
             Error::Database(_) => "database",
             Error::StoreClosed => "store_closed",
+            Error::BackendNotFound { .. } => "backend_not_found",
+            Error::BackendExists { .. } => "backend_exists",
+            Error::InvalidBackend { .. } => "invalid_backend",
+            Error::NoBackend => "no_backend",
+            Error::NoModel { .. } => "no_model",
+            Error::GenerationNotFound { .. } => "generation_not_found",
+            Error::Backend(error) => error.code(),
+            Error::Secrets(_) => "secrets",
             Error::Io { .. } => "io",
         }
     }

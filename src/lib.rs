@@ -4,13 +4,17 @@
 //! the SQLite store (migrating it forward, never destructively) and hands out
 //! the services that the front ends call.
 
+pub mod backend;
 pub mod doctor;
 pub mod error;
+pub mod generation;
 pub mod logging;
 pub mod paths;
+pub mod secrets;
 pub mod settings;
 pub mod store;
 mod studio;
+pub mod template;
 
 pub use error::{ApiError, Error, Result};
 pub use studio::{Studio, StudioInfo};

@@ -37,6 +37,8 @@ pub enum ThemePref {
 pub struct Settings {
     pub language: LanguagePref,
     pub theme: ThemePref,
+    /// The backend used when a request names none.
+    pub default_backend: Option<String>,
 }
 
 /// A partial change: `None` leaves a setting as it is.
@@ -62,6 +64,26 @@ impl SettingsService {
     #[tracing::instrument(skip_all, err)]
     pub async fn get(&self) -> Result<Settings> {
         self.store.read(load).await
+    }
+
+    /// Chooses the backend used when a request names none (`None`: no default).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn set_default_backend(&self, name: Option<String>) -> Result<Settings> {
+        self.store
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ('defaultBackend', ?1)
+                     ON CONFLICT (key) DO UPDATE
+                     SET value = excluded.value,
+                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                    [serde_json::to_string(&name).expect("a name serializes")],
+                )?;
+                let settings = load(&tx)?;
+                tx.commit()?;
+                Ok(settings)
+            })
+            .await
     }
 
     /// Applies `update` atomically and returns the settings now in force.
@@ -135,10 +157,11 @@ mod tests {
         let settings = Settings {
             language: LanguagePref::ZhCn,
             theme: ThemePref::Dark,
+            default_backend: Some("local".into()),
         };
         assert_eq!(
             serde_json::to_value(&settings).unwrap(),
-            serde_json::json!({"language": "zh-CN", "theme": "dark"})
+            serde_json::json!({"language": "zh-CN", "theme": "dark", "defaultBackend": "local"})
         );
     }
 

@@ -4,9 +4,12 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::backend::registry::Backends;
 use crate::paths::DataDir;
+use crate::secrets::{Secrets, SecretsMode};
 use crate::settings::SettingsService;
 use crate::store::Store;
+use crate::template::TemplateService;
 use crate::{Result, VERSION};
 
 /// One opened data folder. Cheap to clone; clones share the store.
@@ -14,6 +17,7 @@ use crate::{Result, VERSION};
 pub struct Studio {
     data_dir: DataDir,
     store: Store,
+    backends: Backends,
 }
 
 /// What a front end shows about the opened studio.
@@ -33,13 +37,37 @@ impl Studio {
     ///
     /// Blocking (file system and SQLite work): call it at start-up or from a
     /// blocking thread.
-    #[tracing::instrument(skip_all, err, fields(data_dir = %data_dir.as_ref().display()))]
     pub fn open(data_dir: impl AsRef<std::path::Path>) -> Result<Studio> {
+        Studio::open_with(data_dir, SecretsMode::from_env())
+    }
+
+    /// [`Studio::open`] with an explicit key store (tests keep keys in the
+    /// data folder instead of the real keychain).
+    #[tracing::instrument(skip_all, err, fields(data_dir = %data_dir.as_ref().display()))]
+    pub fn open_with(
+        data_dir: impl AsRef<std::path::Path>,
+        secrets: SecretsMode,
+    ) -> Result<Studio> {
         let data_dir = DataDir::new(data_dir.as_ref());
         data_dir.prepare()?;
         let store = Store::open(&data_dir.db_path())?;
+        // Only waits on the writer thread, never on the async runtime.
+        let interrupted = futures::executor::block_on(
+            store.write(|conn| crate::generation::recover_interrupted(conn)),
+        )?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "generations cut off by an earlier exit were marked interrupted"
+            );
+        }
+        let backends = Backends::new(store.clone(), Secrets::new(data_dir.root(), secrets));
         tracing::info!(version = VERSION, "studio opened");
-        Ok(Studio { data_dir, store })
+        Ok(Studio {
+            data_dir,
+            store,
+            backends,
+        })
     }
 
     pub fn data_dir(&self) -> &DataDir {
@@ -50,8 +78,18 @@ impl Studio {
         &self.store
     }
 
+    /// The model backends set up in this data folder.
+    pub fn backends(&self) -> Backends {
+        self.backends.clone()
+    }
+
     pub fn settings(&self) -> SettingsService {
         SettingsService::new(self.store.clone())
+    }
+
+    /// The prompt template library: built-ins and the person's own.
+    pub fn templates(&self) -> TemplateService {
+        TemplateService::new(self.store.clone())
     }
 
     pub async fn info(&self) -> Result<StudioInfo> {

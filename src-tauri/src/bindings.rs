@@ -10,6 +10,25 @@ pub fn builder() -> Builder<tauri::Wry> {
         commands::get_settings,
         commands::update_settings,
         commands::doctor,
+        commands::list_backends,
+        commands::list_presets,
+        commands::probe_local_servers,
+        commands::add_backend,
+        commands::update_backend,
+        commands::set_backend_key,
+        commands::delete_backend,
+        commands::test_backend,
+        commands::set_default_backend,
+        commands::list_templates,
+        commands::get_template,
+        commands::preview_template,
+        commands::template_starter,
+        commands::save_template,
+        commands::duplicate_template,
+        commands::delete_template,
+        commands::reset_template,
+        commands::import_templates,
+        commands::export_templates,
     ])
 }
 
@@ -24,7 +43,10 @@ mod tests {
 
     /// The generated file is type-checked where it is used, not on its own.
     fn typescript() -> Typescript {
-        Typescript::default().header("// @ts-nocheck")
+        Typescript::default()
+            .header("// @ts-nocheck")
+            // Row ids and counts stay far below 2^53.
+            .bigint(specta_typescript::BigIntExportBehavior::Number)
     }
 
     fn committed_bindings() -> PathBuf {

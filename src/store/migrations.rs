@@ -10,6 +10,8 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0001_settings.sql"),
     include_str!("migrations/0002_backends.sql"),
     include_str!("migrations/0003_generations.sql"),
+    include_str!("migrations/0004_generation_owner.sql"),
+    include_str!("migrations/0005_templates.sql"),
 ];
 
 /// The schema version this build writes and understands.

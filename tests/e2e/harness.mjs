@@ -20,6 +20,18 @@ process.on("exit", () => {
 });
 
 /** A fresh data folder, removed when the test process ends. */
+/** Starts our OpenAI-compatible test server; resolves to its base URL. */
+export function startTestServer() {
+  const server = spawn(path.join(root, "target/debug/scriptorium-test-server"), [], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  process.on("exit", () => server.kill("SIGKILL"));
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.stdout.once("data", (line) => resolve({ url: String(line).trim(), stop: () => server.kill() }));
+  });
+}
+
 export function newHome() {
   const home = mkdtempSync(path.join(tmpdir(), "scriptorium-e2e-"));
   homes.push(home);
@@ -62,7 +74,8 @@ export async function launch(home) {
     "tauri-driver",
     ["--port", String(port), "--native-port", String(nativePort)],
     {
-      env: { ...process.env, SCRIPTORIUM_HOME: home, SCRIPTORIUM_LOG: "warn" },
+      // Keys go to the data folder's key file, never the machine's keychain.
+      env: { ...process.env, SCRIPTORIUM_HOME: home, SCRIPTORIUM_LOG: "warn", SCRIPTORIUM_SECRETS: "file" },
       stdio: ["ignore", "inherit", "inherit"],
     },
   );

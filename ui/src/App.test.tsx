@@ -14,6 +14,9 @@ vi.mock("./ipc", async (importOriginal) => ({
   getSettings: vi.fn(),
   updateSettings: vi.fn(),
   doctor: vi.fn(),
+  listBackends: vi.fn(),
+  listPresets: vi.fn(),
+  probeLocalServers: vi.fn(),
 }));
 const api = vi.mocked(ipc);
 
@@ -31,14 +34,17 @@ const REPORT: DoctorReport = {
 let stored: Settings;
 
 beforeEach(() => {
-  stored = { language: "en", theme: "light" };
+  stored = { language: "en", theme: "light", defaultBackend: null };
   api.startupStatus.mockResolvedValue({ status: "ready", info: REPORT });
   api.getSettings.mockImplementation(() => Promise.resolve(stored));
   api.updateSettings.mockImplementation((update: SettingsUpdate) => {
-    stored = { language: update.language ?? stored.language, theme: update.theme ?? stored.theme };
+    stored = { ...stored, language: update.language ?? stored.language, theme: update.theme ?? stored.theme };
     return Promise.resolve(stored);
   });
   api.doctor.mockResolvedValue(REPORT);
+  api.listBackends.mockResolvedValue([]);
+  api.listPresets.mockResolvedValue([]);
+  api.probeLocalServers.mockResolvedValue([]);
   useNavStore.setState({ page: "chat" });
   useSettingsStore.setState({ settings: SYSTEM_DEFAULTS, saveError: null });
 });
@@ -129,7 +135,7 @@ describe("language", () => {
   });
 
   it("follows a Chinese system when the saved choice is System", async () => {
-    stored = { language: "system", theme: "system" };
+    stored = { language: "system", theme: "system", defaultBackend: null };
     vi.spyOn(navigator, "language", "get").mockReturnValue("zh-CN");
     await renderApp();
     expect(screen.getByTestId("nav-story").textContent).toBe("故事");
@@ -172,7 +178,7 @@ describe("theme", () => {
   });
 
   it("follows the system live when set to System, and ignores it otherwise", async () => {
-    stored = { language: "en", theme: "system" };
+    stored = { language: "en", theme: "system", defaultBackend: null };
     await openSettings();
     expect(document.documentElement.dataset.theme).toBe("light");
 

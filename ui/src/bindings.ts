@@ -31,6 +31,155 @@ async doctor() : Promise<Result<DoctorReport, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async listBackends() : Promise<Result<BackendView[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_backends") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listPresets() : Promise<Preset[]> {
+    return await TAURI_INVOKE("list_presets");
+},
+async probeLocalServers() : Promise<FoundServer[]> {
+    return await TAURI_INVOKE("probe_local_servers");
+},
+async addBackend(draft: BackendDraft, apiKey: string | null) : Promise<Result<BackendView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_backend", { draft, apiKey }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateBackend(name: string, draft: BackendDraft) : Promise<Result<BackendView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_backend", { name, draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setBackendKey(name: string, apiKey: string) : Promise<Result<KeyLocation | null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_backend_key", { name, apiKey }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteBackend(name: string) : Promise<Result<Settings, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_backend", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async testBackend(name: string) : Promise<Result<ConnectionReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_backend", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setDefaultBackend(name: string | null) : Promise<Result<Settings, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_default_backend", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listTemplates() : Promise<Result<TemplateSummary[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_templates") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getTemplate(key: TemplateKey) : Promise<Result<TemplateEntry, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_template", { key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Checks and renders unsaved text, for the editor's live preview.
+ */
+async previewTemplate(source: string, values: Partial<{ [key in string]: VarValue }>) : Promise<Result<Preview, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_template", { source, values }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The text a new template starts from.
+ */
+async templateStarter() : Promise<string> {
+    return await TAURI_INVOKE("template_starter");
+},
+async saveTemplate(source: string, replacing: TemplateKey | null) : Promise<Result<TemplateEntry, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_template", { source, replacing }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async duplicateTemplate(key: TemplateKey) : Promise<Result<TemplateEntry, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("duplicate_template", { key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteTemplate(key: TemplateKey) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_template", { key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async resetTemplate(key: TemplateKey) : Promise<Result<TemplateEntry, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_template", { key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports files the person picked; the webview reads them, Rust checks them.
+ */
+async importTemplates(files: ImportFile[], replace: boolean) : Promise<Result<ImportOutcome[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_templates", { files, replace }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the templates to the Downloads folder; returns the files written.
+ */
+async exportTemplates(keys: TemplateKey[]) : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_templates", { keys }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -49,12 +198,145 @@ async doctor() : Promise<Result<DoctorReport, ApiError>> {
  * the one-sentence message, and the underlying causes for the curious.
  */
 export type ApiError = { code: string; message: string; details: string | null }
+/**
+ * What a person enters to add or change a backend.
+ */
+export type BackendDraft = { name: string; kind: BackendKind; baseUrl: string; defaultModel: string | null; settings?: BackendSettings }
+export type BackendKind = 
+/**
+ * Any OpenAI-compatible HTTP server.
+ */
+"openai"
+export type BackendRecord = { id: number; name: string; kind: BackendKind; baseUrl: string; defaultModel: string | null; settings: BackendSettings; createdAt: string }
+/**
+ * Connection settings, stored as the row's JSON `config`.
+ */
+export type BackendSettings = { 
+/**
+ * Extra HTTP headers (not for keys: those go to the keychain).
+ */
+headers: Partial<{ [key in string]: string }>; 
+/**
+ * `http://`, `https://` or `socks5://` URL; empty uses the environment.
+ */
+proxy: string | null; connectTimeoutSecs: number; firstByteTimeoutSecs: number; idleTimeoutSecs: number; maxRetries: number; maxConcurrent: number; stream: boolean }
+/**
+ * A backend as the settings page shows it: never its key, only where it is.
+ */
+export type BackendView = { backend: BackendRecord; key: KeyLocation | null }
+export type ChatMessage = { role: Role; content: string }
+/**
+ * One option of a choice variable: the value the template sees and the
+ * label a form shows.
+ */
+export type ChoiceOption = { value: string; label: string }
+/**
+ * The answer to "Test connection".
+ */
+export type ConnectionReport = { models: ModelInfo[]; latencyMs: number }
 export type DoctorReport = { version: string; dataDir: string; dbPath: string; logDir: string; schemaVersion: number; backends: number; models: number; generations: number }
+export type FoundServer = { preset: Preset; models: ModelInfo[] }
+/**
+ * A file to import: its name (for messages) and its text.
+ */
+export type ImportFile = { name: string; text: string }
+export type ImportOutcome = { file: string; template: TemplateKey; name: string; status: ImportStatus }
+export type ImportStatus = 
+/**
+ * A new template.
+ */
+"added" | 
+/**
+ * Replaced one of the person's templates (or edits) with the same id.
+ */
+"replaced" | 
+/**
+ * Now overrides the built-in with the same id.
+ */
+"customized"
+/**
+ * Where a backend's key is kept, so the UI and CLI can say so.
+ */
+export type KeyLocation = { kind: "keychain" } | { kind: "file"; path: string }
 /**
  * The interface language: the system's, or one the person chose.
  */
 export type LanguagePref = "system" | "en" | "zh-CN"
-export type Settings = { language: LanguagePref; theme: ThemePref }
+/**
+ * A model a backend offers.
+ */
+export type ModelInfo = { id: string; ownedBy: string | null }
+/**
+ * Where a template comes from.
+ */
+export type Origin = 
+/**
+ * Shipped with the app, unchanged.
+ */
+"builtIn" | 
+/**
+ * Shipped with the app and edited by the person; can be reset.
+ */
+"modified" | 
+/**
+ * Written, copied or imported by the person.
+ */
+"custom"
+export type Preset = { id: string; name: string; baseUrl: string; 
+/**
+ * A good first model; the server's model list has the rest.
+ */
+defaultModel: string | null; needsKey: boolean; 
+/**
+ * A server on this machine, probed on first run.
+ */
+local: boolean }
+/**
+ * What the editor shows while a template is being written: the parsed
+ * template (for the variable form), its rendering, or the first problem.
+ */
+export type Preview = { template: Template | null; rendering: Rendering | null; problem: Problem | null }
+/**
+ * A problem found while checking or previewing a template, for an editor
+ * to show beside the line it concerns.
+ */
+export type Problem = { code: string; message: string; 
+/**
+ * 1-based, in the whole file (front matter included).
+ */
+line: number | null; 
+/**
+ * 1-based, in characters.
+ */
+column: number | null }
+/**
+ * Chat messages for instruction models, or raw text to continue.
+ */
+export type Prompt = { format: "chat"; messages: ChatMessage[] } | { format: "completion"; text: string }
+/**
+ * What rendering a template produces; decided by its body: one that calls
+ * `system()`, `user()` or `assistant()` produces chat messages.
+ */
+export type PromptFormat = "chat" | "completion"
+/**
+ * Generation parameters the template works best with; the caller decides
+ * whether to use them.
+ */
+export type RecommendedParams = { temperature: number | null; maxTokens: number | null; stop: string[] }
+/**
+ * The result of rendering a template.
+ */
+export type Rendering = { 
+/**
+ * The template that was rendered, after language fallback.
+ */
+template: TemplateKey; prompt: Prompt; params: RecommendedParams }
+export type Role = "system" | "user" | "assistant"
+export type Settings = { language: LanguagePref; theme: ThemePref; 
+/**
+ * The backend used when a request names none.
+ */
+defaultBackend: string | null }
 /**
  * A partial change: `None` leaves a setting as it is.
  */
@@ -68,9 +350,91 @@ export type StartupStatus = { status: "ready"; info: StudioInfo } | { status: "f
  */
 export type StudioInfo = { version: string; dataDir: string; dbPath: string; logDir: string; schemaVersion: number }
 /**
+ * A parsed, validated template.
+ */
+export type Template = { id: string; name: string; kind: TemplateKind; description: string; 
+/**
+ * The language the prompt is written in (`en`, `zh-CN`, ...).
+ */
+language: string; variables: Variable[]; params: RecommendedParams; format: PromptFormat }
+/**
+ * A template with its file text, as an editor opens it.
+ */
+export type TemplateEntry = { summary: TemplateSummary; source: string; 
+/**
+ * `None` when the stored text no longer reads; see `problem`.
+ */
+template: Template | null; problem: Problem | null }
+/**
+ * Identifies a template: the same id can exist in several languages.
+ */
+export type TemplateKey = { id: string; language: string }
+/**
+ * What a template is for; the pages offer only the templates of their kind.
+ */
+export type TemplateKind = 
+/**
+ * A chat persona: the system prompt a conversation starts from.
+ */
+"chat" | "story" | "translate" | "utility"
+/**
+ * A template as a list shows it.
+ */
+export type TemplateSummary = { id: string; language: string; name: string; kind: TemplateKind; description: string; format: PromptFormat; origin: Origin; 
+/**
+ * Why a stored template no longer reads (then name is its id and kind
+ * is `utility`); it can still be opened, fixed or deleted.
+ */
+problem: string | null }
+/**
  * The colour theme: the system's, or one the person chose.
  */
 export type ThemePref = "system" | "light" | "dark"
+/**
+ * The type of a variable: how a form asks for it and what values it takes.
+ */
+export type VarType = 
+/**
+ * One line.
+ */
+"text" | 
+/**
+ * Paragraphs: a passage, a chapter, a glossary.
+ */
+"long_text" | 
+/**
+ * One of the declared options.
+ */
+"choice" | "number" | "bool"
+/**
+ * A value for a variable, from a form, the CLI or another feature.
+ */
+export type VarValue = boolean | number | string
+/**
+ * A declared variable.
+ */
+export type Variable = { name: string; 
+/**
+ * What a form calls it; the name when the template gives none.
+ */
+label: string; type: VarType; 
+/**
+ * Used when no value is given.
+ */
+default: VarValue | null; 
+/**
+ * A value must be given: missing or blank is an error.
+ */
+required: boolean; help: string; 
+/**
+ * For `choice` only.
+ */
+options: ChoiceOption[]; 
+/**
+ * A realistic value for previews and tests; never used when rendering
+ * for real.
+ */
+sample: VarValue | null }
 
 /** tauri-specta globals **/
 

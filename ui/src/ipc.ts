@@ -1,16 +1,66 @@
 // The only door to the Rust core. Results are unwrapped here so callers just
 // await values and catch one error type, whatever failed on the way.
 import { commands } from "./bindings";
-import type { ApiError, DoctorReport, Result, Settings, SettingsUpdate, StartupStatus } from "./bindings";
+import type {
+  ApiError,
+  BackendDraft,
+  BackendView,
+  ConnectionReport,
+  DoctorReport,
+  FoundServer,
+  ImportFile,
+  ImportOutcome,
+  KeyLocation,
+  Preset,
+  Preview,
+  Result,
+  Settings,
+  SettingsUpdate,
+  StartupStatus,
+  TemplateEntry,
+  TemplateKey,
+  TemplateSummary,
+  VarValue,
+} from "./bindings";
 
 export type {
   ApiError,
+  BackendDraft,
+  BackendRecord,
+  BackendSettings,
+  BackendView,
+  ConnectionReport,
   DoctorReport,
+  FoundServer,
+  KeyLocation,
   LanguagePref,
+  ModelInfo,
+  Preset,
   Settings,
   SettingsUpdate,
   ThemePref,
 } from "./bindings";
+export type {
+  ChatMessage,
+  ImportFile,
+  ImportOutcome,
+  Origin,
+  Preview,
+  Problem,
+  Prompt,
+  Rendering,
+  Template,
+  TemplateEntry,
+  TemplateKey,
+  TemplateKind,
+  TemplateSummary,
+  VarType,
+  VarValue,
+  Variable,
+} from "./bindings";
+
+/** Values for a template's variables, by name. */
+export type Values = Partial<Record<string, VarValue>>;
 
 export class IpcError extends Error implements ApiError {
   readonly code: string;
@@ -44,6 +94,15 @@ export function toApiError(error: unknown): ApiError {
   return { code: "ipc", message: String(error), details: null };
 }
 
+/** For commands that cannot fail in Rust: only the IPC itself can. */
+async function plain<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw new IpcError(toApiError(error));
+  }
+}
+
 async function call<T>(request: () => Promise<Result<T, ApiError>>): Promise<T> {
   let result: Result<T, ApiError>;
   try {
@@ -55,12 +114,8 @@ async function call<T>(request: () => Promise<Result<T, ApiError>>): Promise<T> 
   return result.data;
 }
 
-export async function startupStatus(): Promise<StartupStatus> {
-  try {
-    return await commands.startupStatus();
-  } catch (error) {
-    throw new IpcError(toApiError(error));
-  }
+export function startupStatus(): Promise<StartupStatus> {
+  return plain(() => commands.startupStatus());
 }
 
 export function getSettings(): Promise<Settings> {
@@ -73,4 +128,89 @@ export function updateSettings(update: SettingsUpdate): Promise<Settings> {
 
 export function doctor(): Promise<DoctorReport> {
   return call(() => commands.doctor());
+}
+
+export function listBackends(): Promise<BackendView[]> {
+  return call(() => commands.listBackends());
+}
+
+export function listPresets(): Promise<Preset[]> {
+  return plain(() => commands.listPresets());
+}
+
+/** Servers answering on this machine's usual ports; takes at most 300 ms. */
+export function probeLocalServers(): Promise<FoundServer[]> {
+  return plain(() => commands.probeLocalServers());
+}
+
+export function addBackend(draft: BackendDraft, apiKey: string | null): Promise<BackendView> {
+  return call(() => commands.addBackend(draft, apiKey));
+}
+
+/** Renaming moves the key along. */
+export function updateBackend(name: string, draft: BackendDraft): Promise<BackendView> {
+  return call(() => commands.updateBackend(name, draft));
+}
+
+/** An empty key removes the stored one. */
+export function setBackendKey(name: string, apiKey: string): Promise<KeyLocation | null> {
+  return call(() => commands.setBackendKey(name, apiKey));
+}
+
+export function deleteBackend(name: string): Promise<Settings> {
+  return call(() => commands.deleteBackend(name));
+}
+
+/** Fails with the server's reason, in one sentence, as the error message. */
+export function testBackend(name: string): Promise<ConnectionReport> {
+  return call(() => commands.testBackend(name));
+}
+
+export function setDefaultBackend(name: string | null): Promise<Settings> {
+  return call(() => commands.setDefaultBackend(name));
+}
+
+export function listTemplates(): Promise<TemplateSummary[]> {
+  return call(() => commands.listTemplates());
+}
+
+export function getTemplate(key: TemplateKey): Promise<TemplateEntry> {
+  return call(() => commands.getTemplate(key));
+}
+
+export function previewTemplate(source: string, values: Values): Promise<Preview> {
+  return call(() => commands.previewTemplate(source, values));
+}
+
+export async function templateStarter(): Promise<string> {
+  try {
+    return await commands.templateStarter();
+  } catch (error) {
+    throw new IpcError(toApiError(error));
+  }
+}
+
+export function saveTemplate(source: string, replacing: TemplateKey | null): Promise<TemplateEntry> {
+  return call(() => commands.saveTemplate(source, replacing));
+}
+
+export function duplicateTemplate(key: TemplateKey): Promise<TemplateEntry> {
+  return call(() => commands.duplicateTemplate(key));
+}
+
+export async function deleteTemplate(key: TemplateKey): Promise<void> {
+  await call(() => commands.deleteTemplate(key));
+}
+
+export function resetTemplate(key: TemplateKey): Promise<TemplateEntry> {
+  return call(() => commands.resetTemplate(key));
+}
+
+export function importTemplates(files: ImportFile[], replace: boolean): Promise<ImportOutcome[]> {
+  return call(() => commands.importTemplates(files, replace));
+}
+
+/** Saves the files in the Downloads folder; resolves to the paths written. */
+export function exportTemplates(keys: TemplateKey[]): Promise<string[]> {
+  return call(() => commands.exportTemplates(keys));
 }

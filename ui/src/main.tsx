@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import "./i18n";
 import "./styles/theme.css";
 import "./styles/base.css";
+import "./styles/controls.css";
 import { App } from "./App";
 
 const container = document.getElementById("root");

@@ -1,5 +1,9 @@
 //! Tauri commands, one file per area; each command maps onto one core call.
 
 mod app;
+mod backends;
+mod templates;
 
 pub use app::*;
+pub use backends::*;
+pub use templates::*;

@@ -3,7 +3,11 @@
 // Printing is this binary's job: stdout carries results, stderr diagnostics.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod backend;
 mod doctor;
+mod generate;
+mod template;
+mod vars;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +31,16 @@ struct Cli {
 enum Command {
     /// Show where data lives and what the store holds
     Doctor(doctor::Args),
+    /// Manage model backends (OpenAI-compatible servers)
+    #[command(subcommand)]
+    Backend(backend::Command),
+    /// Chat with a model: stream its answer to stdout
+    Chat(generate::ChatArgs),
+    /// Continue raw text with a model (story continuation with base models)
+    Complete(generate::CompleteArgs),
+    /// List, show, render, import and export prompt templates
+    #[command(subcommand)]
+    Template(template::Command),
 }
 
 fn main() -> ExitCode {
@@ -52,5 +66,9 @@ async fn run(command: Command, data_dir: &DataDir) -> anyhow::Result<()> {
     let studio = tokio::task::block_in_place(|| Studio::open(data_dir.root()))?;
     match command {
         Command::Doctor(args) => doctor::run(&studio, args).await,
+        Command::Backend(command) => backend::run(&studio, command).await,
+        Command::Chat(args) => generate::chat(&studio, args).await,
+        Command::Complete(args) => generate::complete(&studio, args).await,
+        Command::Template(command) => template::run(&studio, command).await,
     }
 }

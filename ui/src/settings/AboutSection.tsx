@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useBackendsStore } from "../backends/backendsStore";
 import { doctor, toApiError } from "../ipc";
 import type { ApiError, DoctorReport } from "../ipc";
 
@@ -12,6 +13,8 @@ const COUNTS = ["backends", "models", "generations"] as const;
 export function AboutSection() {
   const { t, i18n } = useTranslation();
   const [state, setState] = useState<Report>({ status: "loading" });
+  // Read again when servers are added or removed, so the counts stay true.
+  const backendCount = useBackendsStore((s) => s.backends.length);
 
   useEffect(() => {
     let mounted = true;
@@ -26,7 +29,7 @@ export function AboutSection() {
     return () => {
       mounted = false;
     };
-  }, []);
+  }, [backendCount]);
 
   const number = (n: number) => n.toLocaleString(i18n.language);
 

@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { BackendsSection } from "../backends/BackendsSection";
 import type { LanguagePref, ThemePref } from "../ipc";
 import { Page } from "../ui/Page";
 import { AboutSection } from "./AboutSection";
@@ -43,6 +44,7 @@ export function SettingsPage() {
           </p>
         )}
       </section>
+      <BackendsSection />
       <AboutSection />
     </Page>
   );

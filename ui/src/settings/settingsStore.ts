@@ -2,7 +2,7 @@ import { create } from "zustand";
 import { toApiError, updateSettings } from "../ipc";
 import type { ApiError, Settings, SettingsUpdate } from "../ipc";
 
-export const SYSTEM_DEFAULTS: Settings = { language: "system", theme: "system" };
+export const SYSTEM_DEFAULTS: Settings = { language: "system", theme: "system", defaultBackend: null };
 
 type SettingsState = {
   settings: Settings;
@@ -28,6 +28,7 @@ export const useSettingsStore = create<SettingsState>()((set, get) => ({
     const before = get().settings;
     set({
       settings: {
+        ...before,
         language: update.language ?? before.language,
         theme: update.theme ?? before.theme,
       },
@@ -37,7 +38,11 @@ export const useSettingsStore = create<SettingsState>()((set, get) => ({
       const saved = await updateSettings(update);
       if (save === newestSave) set({ settings: saved });
     } catch (error) {
-      if (save === newestSave) set({ settings: before, saveError: toApiError(error) });
+      if (save === newestSave) {
+        // Only what this save changed goes back: the default backend may have moved since.
+        const { language, theme } = before;
+        set({ settings: { ...get().settings, language, theme }, saveError: toApiError(error) });
+      }
     }
   },
 }));

@@ -72,6 +72,20 @@ pub enum Error {
     #[error("There is no generation {id}.")]
     GenerationNotFound { id: i64 },
 
+    #[error("This history search cannot run: {reason}.")]
+    InvalidHistoryQuery { reason: String },
+
+    #[error("{tag:?} cannot be a tag: a tag has 1 to 64 characters and no line breaks.")]
+    InvalidTag { tag: String },
+
+    #[error(
+        "Nothing was imported: line {line} of the file does not read as a generation ({reason})."
+    )]
+    HistoryImport { line: usize, reason: String },
+
+    #[error("Generation {id} cannot be run again: {reason}.")]
+    CannotRerun { id: i64, reason: String },
+
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
 
@@ -103,6 +117,10 @@ impl Error {
             Error::NoBackend => "no_backend",
             Error::NoModel { .. } => "no_model",
             Error::GenerationNotFound { .. } => "generation_not_found",
+            Error::InvalidHistoryQuery { .. } => "invalid_history_query",
+            Error::InvalidTag { .. } => "invalid_tag",
+            Error::HistoryImport { .. } => "history_import",
+            Error::CannotRerun { .. } => "cannot_rerun",
             Error::Backend(error) => error.code(),
             Error::Secrets(_) => "secrets",
             Error::Io { .. } => "io",
@@ -120,19 +138,26 @@ pub struct ApiError {
     pub details: Option<String>,
 }
 
-impl From<&Error> for ApiError {
-    fn from(error: &Error) -> Self {
+impl ApiError {
+    /// The error's own sentence as the message, its causes as the details.
+    pub fn new(code: &str, error: &(dyn std::error::Error + 'static)) -> ApiError {
         let mut causes = Vec::new();
-        let mut source = std::error::Error::source(error);
+        let mut source = error.source();
         while let Some(cause) = source {
             causes.push(cause.to_string());
             source = cause.source();
         }
         ApiError {
-            code: error.code().to_owned(),
+            code: code.to_owned(),
             message: error.to_string(),
             details: (!causes.is_empty()).then(|| causes.join("\n")),
         }
+    }
+}
+
+impl From<&Error> for ApiError {
+    fn from(error: &Error) -> Self {
+        ApiError::new(error.code(), error)
     }
 }
 

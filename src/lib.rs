@@ -8,6 +8,7 @@ pub mod backend;
 pub mod doctor;
 pub mod error;
 pub mod generation;
+pub mod history;
 pub mod logging;
 pub mod paths;
 pub mod secrets;

@@ -52,9 +52,8 @@ impl Studio {
         data_dir.prepare()?;
         let store = Store::open(&data_dir.db_path())?;
         // Only waits on the writer thread, never on the async runtime.
-        let interrupted = futures::executor::block_on(
-            store.write(|conn| crate::generation::recover_interrupted(conn)),
-        )?;
+        let interrupted =
+            futures::executor::block_on(store.write(crate::generation::recover_interrupted))?;
         if interrupted > 0 {
             tracing::warn!(
                 interrupted,

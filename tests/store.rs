@@ -198,3 +198,24 @@ fn an_unusable_data_folder_is_one_clear_sentence() {
         "a file where the folder should be"
     );
 }
+
+#[tokio::test]
+async fn closing_leaves_a_whole_database_file_and_no_wal() {
+    let home = tempfile::tempdir().unwrap();
+    let db = {
+        let studio = Studio::open(home.path()).unwrap();
+        studio
+            .settings()
+            .update(SettingsUpdate {
+                language: Some(LanguagePref::En),
+                theme: None,
+            })
+            .await
+            .unwrap();
+        // A read leaves a pooled read-only connection open until the end.
+        studio.settings().get().await.unwrap();
+        studio.data_dir().db_path()
+    };
+    let wal = db.with_extension("db-wal");
+    assert!(!wal.exists(), "{} is left behind", wal.display());
+}

@@ -29,6 +29,17 @@ pub fn builder() -> Builder<tauri::Wry> {
         commands::reset_template,
         commands::import_templates,
         commands::export_templates,
+        commands::history_page,
+        commands::history_facets,
+        commands::get_generation,
+        commands::set_favourite,
+        commands::set_generation_tags,
+        commands::delete_generations,
+        commands::rerun_generation,
+        commands::compare_generations,
+        commands::export_history,
+        commands::import_history,
+        commands::history_stats,
     ])
 }
 

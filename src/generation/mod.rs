@@ -1,7 +1,7 @@
 //! One model call from start to finish: sent to a backend, streamed to the
 //! caller as it comes, and recorded in the store as it goes.
 
-mod record;
+pub(crate) mod record;
 mod recorder;
 pub mod tokens;
 
@@ -13,7 +13,10 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-pub use record::{ChoiceOutput, GenerationRecord, GenerationStatus, TokenUsage};
+pub use record::{
+    ChoiceOutput, GenerationRecord, GenerationStatus, SourceKind, SourceLink, TokenUsage,
+    tokens_per_second,
+};
 pub use recorder::FLUSH_EVERY;
 pub(crate) use recorder::recover_interrupted;
 
@@ -30,6 +33,15 @@ pub struct GenerationSpec {
     pub backend: Option<String>,
     /// An empty model means the backend's default model.
     pub request: GenerateRequest,
+}
+
+/// Where a generation comes from, recorded with it for history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GenerationLinks {
+    /// The message, revision or segment it produces.
+    pub source: Option<SourceLink>,
+    /// The generation it repeats.
+    pub rerun_of: Option<i64>,
 }
 
 /// What the caller receives while a generation runs.
@@ -79,8 +91,19 @@ impl Run {
 
 impl Studio {
     /// Starts a generation; its row exists (status `streaming`) on return.
-    #[tracing::instrument(skip_all, err, fields(kind = %spec.kind))]
     pub async fn generate(&self, spec: GenerationSpec, cancel: CancellationToken) -> Result<Run> {
+        self.generate_linked(spec, GenerationLinks::default(), cancel)
+            .await
+    }
+
+    /// [`Studio::generate`], recording where the generation comes from.
+    #[tracing::instrument(skip_all, err, fields(kind = %spec.kind))]
+    pub async fn generate_linked(
+        &self,
+        spec: GenerationSpec,
+        links: GenerationLinks,
+        cancel: CancellationToken,
+    ) -> Result<Run> {
         let name = match spec.backend {
             Some(name) => name,
             None => self.default_backend().await?,
@@ -110,6 +133,7 @@ impl Studio {
             kind: spec.kind,
             backend: name,
             request,
+            links,
         };
         match Recorder::start(self.store(), start).await {
             Ok(started) => {

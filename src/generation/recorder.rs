@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, params};
 
+use super::GenerationLinks;
 use super::record::{ChoiceOutput, GenerationStatus, TokenUsage};
 use crate::Result;
 use crate::backend::GenerateRequest;
+use crate::history::index;
 use crate::store::Store;
 
 /// The most streamed text a killed process can lose.
@@ -21,6 +23,7 @@ pub(super) struct Start {
     pub kind: String,
     pub backend: String,
     pub request: GenerateRequest,
+    pub links: GenerationLinks,
 }
 
 /// How a generation ended, as the recorder stores it.
@@ -43,12 +46,25 @@ impl Recorder {
     pub async fn start(store: &Store, start: Start) -> Result<Recorder> {
         let params = serde_json::to_string(&start.request.params).expect("params serialize");
         let prompt = serde_json::to_string(&start.request.prompt).expect("prompt serialize");
+        let source = start.links.source;
         let id = store
             .write(move |conn| {
                 conn.execute(
-                    "INSERT INTO generations (kind, backend_id, backend_name, model, params, prompt, owner_pid)
-                     VALUES (?1, (SELECT id FROM backends WHERE name = ?2), ?2, ?3, ?4, ?5, ?6)",
-                    params![start.kind, start.backend, start.request.model, params, prompt, std::process::id()],
+                    "INSERT INTO generations (kind, backend_id, backend_name, model, params, prompt, owner_pid,
+                         source_kind, source_id, rerun_of)
+                     VALUES (?1, (SELECT id FROM backends WHERE name = ?2), ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                         (SELECT id FROM generations WHERE id = ?9))",
+                    params![
+                        start.kind,
+                        start.backend,
+                        start.request.model,
+                        params,
+                        prompt,
+                        std::process::id(),
+                        source.map(|s| s.kind.as_str()),
+                        source.map(|s| s.id),
+                        start.links.rerun_of
+                    ],
                 )?;
                 Ok(conn.last_insert_rowid())
             })
@@ -73,7 +89,8 @@ impl Recorder {
             .await
     }
 
-    /// Writes the last text and the outcome in one transaction.
+    /// Writes the last text and the outcome in one transaction, and puts
+    /// the generation into the search index.
     pub async fn finish(&self, pending: Pending, finish: Finish) -> Result<()> {
         let id = self.id;
         self.store
@@ -104,6 +121,7 @@ impl Recorder {
                         finish.total_ms
                     ],
                 )?;
+                index::index(&tx, id)?;
                 tx.commit()?;
                 Ok(())
             })
@@ -124,8 +142,17 @@ fn append(conn: &Connection, id: i64, pending: &Pending) -> Result<()> {
 }
 
 /// At start-up: generations whose process died mid-stream become
-/// `interrupted`, keeping the text flushed before the death.
-pub(crate) fn recover_interrupted(conn: &Connection) -> Result<usize> {
+/// `interrupted`, keeping the text flushed before the death, and are
+/// indexed for search with that text. One transaction: a start that dies
+/// half-way leaves the work to the next.
+pub(crate) fn recover_interrupted(conn: &mut Connection) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let marked = mark_interrupted(&tx)?;
+    tx.commit()?;
+    Ok(marked)
+}
+
+fn mark_interrupted(conn: &Connection) -> Result<usize> {
     let mut owners =
         conn.prepare("SELECT DISTINCT owner_pid FROM generations WHERE status = 'streaming'")?;
     let dead: Vec<Option<u32>> = owners
@@ -134,17 +161,22 @@ pub(crate) fn recover_interrupted(conn: &Connection) -> Result<usize> {
         .into_iter()
         .filter(|pid| !pid.is_some_and(process_is_alive))
         .collect();
-    let mut marked = 0;
+    let mut marked = Vec::new();
     for pid in dead {
-        marked += conn.execute(
+        let mut update = conn.prepare(
             "UPDATE generations
              SET status = 'interrupted', error = 'Scriptorium stopped before this generation finished.',
                  finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE status = 'streaming' AND owner_pid IS ?1",
-            params![pid],
+             WHERE status = 'streaming' AND owner_pid IS ?1
+             RETURNING id",
         )?;
+        let ids = update.query_map(params![pid], |row| row.get::<_, i64>(0))?;
+        marked.extend(ids.collect::<rusqlite::Result<Vec<_>>>()?);
     }
-    Ok(marked)
+    for &id in &marked {
+        index::index(conn, id)?;
+    }
+    Ok(marked.len())
 }
 
 /// Whether another process with this id still runs. Where that cannot be

@@ -3,8 +3,8 @@
 //! Add-only: a released migration is never edited or removed, a change is a
 //! new file. The schema version is SQLite's `user_version`.
 
-use rusqlite::Connection;
-use rusqlite_migration::{M, Migrations};
+use rusqlite::{Connection, Transaction};
+use rusqlite_migration::{HookError, HookResult, M, Migrations};
 
 const STEPS: &[&str] = &[
     include_str!("migrations/0001_settings.sql"),
@@ -12,13 +12,38 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0003_generations.sql"),
     include_str!("migrations/0004_generation_owner.sql"),
     include_str!("migrations/0005_templates.sql"),
+    include_str!("migrations/0006_history.sql"),
+];
+
+/// Rust code run after a migration's SQL, in its transaction.
+type Hook = fn(&Transaction) -> HookResult;
+
+/// Migrations that also run Rust code, by step number.
+const HOOKS: &[(usize, Hook)] = &[
+    // Text search covers the generations recorded before it existed.
+    (6, |tx| {
+        crate::history::index::index_all_unindexed(tx)
+            .map(|_| ())
+            .map_err(|error| HookError::Hook(error.to_string()))
+    }),
 ];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = STEPS.len() as u32;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        STEPS
+            .iter()
+            .enumerate()
+            .map(
+                |(index, sql)| match HOOKS.iter().find(|(step, _)| *step == index + 1) {
+                    Some((_, hook)) => M::up_with_hook(sql, *hook),
+                    None => M::up(sql),
+                },
+            )
+            .collect(),
+    )
 }
 
 pub(super) fn schema_version(conn: &Connection) -> rusqlite::Result<u32> {

@@ -6,6 +6,7 @@
 //! neither ever blocks the async runtime.
 
 mod connection;
+mod maintenance;
 mod migrations;
 mod read_pool;
 mod writer;
@@ -18,6 +19,7 @@ use rusqlite::Connection;
 pub use migrations::SCHEMA_VERSION;
 
 use crate::{Error, Result};
+use maintenance::Maintenance;
 use read_pool::ReadPool;
 use writer::Writer;
 
@@ -30,8 +32,12 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    writer: Writer,
+    // Fields drop in this order. Maintenance lets go of the writer's queue
+    // first; the read-write connection closes last, so that it checkpoints
+    // and removes the WAL (a read-only one cannot) and the file is whole.
+    _maintenance: Maintenance,
     readers: Arc<ReadPool>,
+    writer: Writer,
 }
 
 impl Store {
@@ -58,11 +64,13 @@ impl Store {
         if found < SCHEMA_VERSION {
             tracing::info!(from = found, to = SCHEMA_VERSION, "database migrated");
         }
+        let writer = Writer::spawn(conn);
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                writer: Writer::spawn(conn),
+                _maintenance: Maintenance::spawn(path.to_owned(), writer.queue()?),
                 readers: Arc::new(ReadPool::new(path.to_owned())),
+                writer,
             }),
         })
     }

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 
 use crate::{Error, Result};
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+pub(super) type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
 #[derive(Debug)]
 pub(super) struct Writer {
@@ -40,6 +40,11 @@ impl Writer {
             jobs: Some(jobs),
             thread: Some(thread),
         }
+    }
+
+    /// The job queue, for work whose result nobody waits for.
+    pub(super) fn queue(&self) -> Result<mpsc::Sender<Job>> {
+        self.jobs.clone().ok_or(Error::StoreClosed)
     }
 
     /// Queues `job` and waits for its result without blocking the runtime.

@@ -189,17 +189,7 @@ pub struct Problem {
 
 impl From<&TemplateError> for ApiError {
     fn from(error: &TemplateError) -> Self {
-        let mut causes = Vec::new();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            causes.push(cause.to_string());
-            source = cause.source();
-        }
-        ApiError {
-            code: error.code().to_owned(),
-            message: error.to_string(),
-            details: (!causes.is_empty()).then(|| causes.join("\n")),
-        }
+        ApiError::new(error.code(), error)
     }
 }
 

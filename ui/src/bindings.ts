@@ -180,6 +180,104 @@ async exportTemplates(keys: TemplateKey[]) : Promise<Result<string[], ApiError>>
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async historyPage(query: HistoryQuery, after: string | null, limit: number) : Promise<Result<HistoryPage, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("history_page", { query, after, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async historyFacets() : Promise<Result<HistoryFacets, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("history_facets") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getGeneration(id: number) : Promise<Result<GenerationRecord, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_generation", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setFavourite(id: number, favourite: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_favourite", { id, favourite }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setGenerationTags(id: number, tags: string[]) : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_generation_tags", { id, tags }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteGenerations(ids: number[]) : Promise<Result<number, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_generations", { ids }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts the re-run and returns its id; its events follow on `on_event`.
+ * It runs (and is recorded) to the end even if the page goes away.
+ */
+async rerunGeneration(id: number, onEvent: TAURI_CHANNEL<RunEvent>) : Promise<Result<number, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rerun_generation", { id, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async compareGenerations(first: number, second: number) : Promise<Result<Comparison, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("compare_generations", { first, second }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the selection to the Downloads folder; returns the file written.
+ */
+async exportHistory(selection: ExportSelection, format: ExportFormat) : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_history", { selection, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports a JSON Lines file the person picked; the webview reads it.
+ */
+async importHistory(text: string) : Promise<Result<ImportSummary, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_history", { text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async historyStats(since: string | null) : Promise<Result<HistoryStats, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("history_stats", { since }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -220,22 +318,190 @@ headers: Partial<{ [key in string]: string }>;
  * `http://`, `https://` or `socks5://` URL; empty uses the environment.
  */
 proxy: string | null; connectTimeoutSecs: number; firstByteTimeoutSecs: number; idleTimeoutSecs: number; maxRetries: number; maxConcurrent: number; stream: boolean }
+export type BackendStats = { backend: string; generations: number; 
+/**
+ * Time to the first token, in milliseconds.
+ */
+firstTokenMs: Distribution; tokensPerSecond: Distribution }
 /**
  * A backend as the settings page shows it: never its key, only where it is.
  */
 export type BackendView = { backend: BackendRecord; key: KeyLocation | null }
+export type Bucket = { 
+/**
+ * `None` for the last, open bucket.
+ */
+upTo: number | null; count: number }
 export type ChatMessage = { role: Role; content: string }
 /**
  * One option of a choice variable: the value the template sees and the
  * label a form shows.
  */
 export type ChoiceOption = { value: string; label: string }
+export type ChoiceOutput = { index: number; text: string; reasoning: string; finishReason: string | null }
+export type Comparison = { first: GenerationRecord; second: GenerationRecord; 
+/**
+ * The prompts as a person reads them.
+ */
+prompt: DiffPart[]; 
+/**
+ * The first choices' answers.
+ */
+output: DiffPart[] }
 /**
  * The answer to "Test connection".
  */
 export type ConnectionReport = { models: ModelInfo[]; latencyMs: number }
+export type DayStats = { 
+/**
+ * `YYYY-MM-DD`
+ */
+day: string; model: string; generations: number; 
+/**
+ * Prompt and completion tokens together.
+ */
+tokens: number }
+export type DiffOpKind = 
+/**
+ * In both.
+ */
+"same" | 
+/**
+ * Only in the first.
+ */
+"removed" | 
+/**
+ * Only in the second.
+ */
+"added"
+export type DiffPart = { op: DiffOpKind; text: string }
+/**
+ * Percentiles and a histogram of one measure.
+ */
+export type Distribution = { 
+/**
+ * How many values there were.
+ */
+count: number; p50: number | null; p90: number | null; p99: number | null; max: number | null; 
+/**
+ * Counts of values up to each bound, the last without bound.
+ */
+buckets: Bucket[] }
 export type DoctorReport = { version: string; dataDir: string; dbPath: string; logDir: string; schemaVersion: number; backends: number; models: number; generations: number }
+/**
+ * One step of a generation, for one choice (`n > 1` streams several).
+ */
+export type Event = 
+/**
+ * Answer text.
+ */
+{ type: "delta"; choice: number; text: string } | 
+/**
+ * Reasoning ("thinking") text, kept apart from the answer.
+ */
+{ type: "reasoning"; choice: number; text: string } | 
+/**
+ * Token counts as the server reports them.
+ */
+{ type: "usage"; prompt: number; completion: number } | 
+/**
+ * The choice is complete.
+ */
+{ type: "done"; choice: number; finish_reason: string | null }
+export type ExportFormat = "jsonl" | "markdown"
+/**
+ * Which generations to export.
+ */
+export type ExportSelection = 
+/**
+ * These generations.
+ */
+{ by: "ids"; ids: number[] } | 
+/**
+ * Everything a search or listing finds.
+ */
+{ by: "query"; query: HistoryQuery }
 export type FoundServer = { preset: Preset; models: ModelInfo[] }
+/**
+ * One stored generation.
+ */
+export type GenerationRecord = { id: number; kind: string; backend: string | null; model: string | null; params: JsonValue; prompt: Prompt; status: GenerationStatus; error: string | null; choices: ChoiceOutput[]; usage: TokenUsage | null; ttftMs: number | null; totalMs: number | null; createdAt: string; finishedAt: string | null; favourite: boolean; tags: string[]; source: SourceLink | null; 
+/**
+ * The generation this one re-ran.
+ */
+rerunOf: number | null; 
+/**
+ * Derived from the counts and timings; ignored when imported.
+ */
+tokensPerSecond: number | null }
+export type GenerationStatus = "streaming" | "done" | "cancelled" | "error" | 
+/**
+ * The process died mid-stream; the text up to then is kept.
+ */
+"interrupted"
+/**
+ * What the history's filters can choose from.
+ */
+export type HistoryFacets = { kinds: string[]; backends: string[]; models: string[]; tags: TagCount[] }
+/**
+ * One generation as a list shows it.
+ */
+export type HistoryItem = { id: number; kind: string; backend: string | null; model: string | null; status: GenerationStatus; favourite: boolean; tags: string[]; createdAt: string; 
+/**
+ * The start of the last message or of the prompt text.
+ */
+promptPreview: string; 
+/**
+ * The start of the first choice's answer.
+ */
+outputPreview: string; 
+/**
+ * Where the search text was found, hits marked; empty when listing.
+ */
+snippet: SnippetPart[]; completionTokens: number | null; totalMs: number | null; tokensPerSecond: number | null }
+export type HistoryPage = { items: HistoryItem[]; 
+/**
+ * Pass back to get the next page; `None` after the last.
+ */
+next: string | null }
+/**
+ * What to list: search text and filters, all optional.
+ */
+export type HistoryQuery = { 
+/**
+ * Words, "phrases", `prefix*`, or any Chinese / Japanese / Korean text.
+ */
+text: string; kind: string | null; backend: string | null; model: string | null; status: GenerationStatus | null; 
+/**
+ * From this day on (`YYYY-MM-DD`, UTC).
+ */
+since: string | null; 
+/**
+ * Up to and including this day (`YYYY-MM-DD`, UTC).
+ */
+until: string | null; 
+/**
+ * Only favourites.
+ */
+favourite: boolean; tag: string | null; sort: HistorySort }
+export type HistorySort = 
+/**
+ * Newest first.
+ */
+"newest" | 
+/**
+ * Best match first (bm25); without search text, newest first.
+ */
+"relevance"
+export type HistoryStats = { since: string | null; generations: number; promptTokens: number; completionTokens: number; byStatus: StatusCount[]; 
+/**
+ * One row per day (UTC) and model, oldest first.
+ */
+perDay: DayStats[]; 
+/**
+ * One row per backend, by name.
+ */
+perBackend: BackendStats[] }
 /**
  * A file to import: its name (for messages) and its text.
  */
@@ -254,6 +520,12 @@ export type ImportStatus =
  * Now overrides the built-in with the same id.
  */
 "customized"
+export type ImportSummary = { imported: number; 
+/**
+ * Already present, so left alone.
+ */
+skipped: number }
+export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
 /**
  * Where a backend's key is kept, so the UI and CLI can say so.
  */
@@ -282,6 +554,10 @@ export type Origin =
  * Written, copied or imported by the person.
  */
 "custom"
+/**
+ * How a generation ended; the same is in the store.
+ */
+export type Outcome = { id: number; backend: string; model: string; status: GenerationStatus; error: ApiError | null; choices: ChoiceOutput[]; usage: TokenUsage; ttftMs: number | null; totalMs: number }
 export type Preset = { id: string; name: string; baseUrl: string; 
 /**
  * A good first model; the server's model list has the rest.
@@ -332,6 +608,10 @@ export type Rendering = {
  */
 template: TemplateKey; prompt: Prompt; params: RecommendedParams }
 export type Role = "system" | "user" | "assistant"
+/**
+ * What the caller receives while a generation runs.
+ */
+export type RunEvent = { type: "event"; data: Event } | { type: "finished"; data: Outcome }
 export type Settings = { language: LanguagePref; theme: ThemePref; 
 /**
  * The backend used when a request names none.
@@ -342,13 +622,40 @@ defaultBackend: string | null }
  */
 export type SettingsUpdate = { language: LanguagePref | null; theme: ThemePref | null }
 /**
+ * A piece of a snippet: text, found or around a hit.
+ */
+export type SnippetPart = { text: string; hit: boolean }
+/**
+ * What a generation was made for, and which row of it.
+ */
+export type SourceKind = 
+/**
+ * A conversation message.
+ */
+"message" | 
+/**
+ * A story revision.
+ */
+"revision" | 
+/**
+ * A translation segment.
+ */
+"segment"
+/**
+ * The message, revision or segment a generation produced.
+ */
+export type SourceLink = { kind: SourceKind; id: number }
+/**
  * How start-up went, so the UI can show the app or a readable error screen.
  */
 export type StartupStatus = { status: "ready"; info: StudioInfo } | { status: "failed"; error: ApiError }
+export type StatusCount = { status: string; count: number }
 /**
  * What a front end shows about the opened studio.
  */
 export type StudioInfo = { version: string; dataDir: string; dbPath: string; logDir: string; schemaVersion: number }
+export type TAURI_CHANNEL<TSend> = null
+export type TagCount = { tag: string; count: number }
 /**
  * A parsed, validated template.
  */
@@ -390,6 +697,11 @@ problem: string | null }
  * The colour theme: the system's, or one the person chose.
  */
 export type ThemePref = "system" | "light" | "dark"
+export type TokenUsage = { prompt: number; completion: number; 
+/**
+ * Counted locally because the server reported none.
+ */
+estimated: boolean }
 /**
  * The type of a variable: how a form asks for it and what values it takes.
  */

@@ -1,9 +1,20 @@
 // The only door to the Rust core. Results are unwrapped here so callers just
 // await values and catch one error type, whatever failed on the way.
 import { commands } from "./bindings";
+import { Channel } from "@tauri-apps/api/core";
 import type {
   ApiError,
   BackendDraft,
+  Comparison,
+  ExportFormat,
+  ExportSelection,
+  GenerationRecord,
+  HistoryFacets,
+  HistoryPage,
+  HistoryQuery,
+  HistoryStats,
+  ImportSummary,
+  RunEvent,
   BackendView,
   ConnectionReport,
   DoctorReport,
@@ -213,4 +224,72 @@ export function importTemplates(files: ImportFile[], replace: boolean): Promise<
 /** Saves the files in the Downloads folder; resolves to the paths written. */
 export function exportTemplates(keys: TemplateKey[]): Promise<string[]> {
   return call(() => commands.exportTemplates(keys));
+}
+
+export type {
+  Comparison,
+  DiffPart,
+  Distribution,
+  ExportFormat,
+  ExportSelection,
+  GenerationRecord,
+  GenerationStatus,
+  HistoryFacets,
+  HistoryItem,
+  HistoryPage,
+  HistoryQuery,
+  HistorySort,
+  HistoryStats,
+  ImportSummary,
+  RunEvent,
+  SnippetPart,
+} from "./bindings";
+/** One keyset page: pass the previous page's `next` to continue. */
+export function historyPage(query: HistoryQuery, after: string | null, limit: number): Promise<HistoryPage> {
+  return call(() => commands.historyPage(query, after, limit));
+}
+
+export function historyFacets(): Promise<HistoryFacets> {
+  return call(() => commands.historyFacets());
+}
+
+export function getGeneration(id: number): Promise<GenerationRecord> {
+  return call(() => commands.getGeneration(id));
+}
+
+export async function setFavourite(id: number, favourite: boolean): Promise<void> {
+  await call(() => commands.setFavourite(id, favourite));
+}
+
+/** Replaces the tags; resolves to them as stored (trimmed, sorted). */
+export function setGenerationTags(id: number, tags: string[]): Promise<string[]> {
+  return call(() => commands.setGenerationTags(id, tags));
+}
+
+export function deleteGenerations(ids: number[]): Promise<number> {
+  return call(() => commands.deleteGenerations(ids));
+}
+
+/** Starts the re-run; resolves to its id, its events follow on `onEvent`. */
+export function rerunGeneration(id: number, onEvent: (event: RunEvent) => void): Promise<number> {
+  const channel = new Channel<RunEvent>();
+  channel.onmessage = onEvent;
+  return call(() => commands.rerunGeneration(id, channel));
+}
+
+export function compareGenerations(first: number, second: number): Promise<Comparison> {
+  return call(() => commands.compareGenerations(first, second));
+}
+
+/** Saves in the Downloads folder; resolves to the file written. */
+export function exportHistory(selection: ExportSelection, format: ExportFormat): Promise<string> {
+  return call(() => commands.exportHistory(selection, format));
+}
+
+export function importHistory(text: string): Promise<ImportSummary> {
+  return call(() => commands.importHistory(text));
+}
+
+export function historyStats(since: string | null): Promise<HistoryStats> {
+  return call(() => commands.historyStats(since));
 }

@@ -2,8 +2,10 @@
 
 mod app;
 mod backends;
+mod history;
 mod templates;
 
 pub use app::*;
 pub use backends::*;
+pub use history::*;
 pub use templates::*;

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use anyhow::{Context, bail};
 use scriptorium::Studio;
 use scriptorium::backend::{ChatMessage, Event, GenerateRequest, Params, Prompt, Role};
-use scriptorium::generation::{GenerationSpec, GenerationStatus, Outcome, RunEvent};
+use scriptorium::generation::{GenerationSpec, GenerationStatus, Outcome, Run, RunEvent};
 use scriptorium::template::{RecommendedParams, Rendering};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -210,17 +210,23 @@ async fn run(
         }
     });
 
-    let mut run = studio.generate(spec, cancel).await?;
-    let labelled = args.n > 1;
+    let run = studio.generate(spec, cancel).await?;
+    print_run(run, args.n, args.json).await
+}
+
+/// Streams a run to stdout as it comes (or one JSON object at the end) and
+/// turns how it ended into the exit status.
+pub async fn print_run(mut run: Run, n: u32, json: bool) -> anyhow::Result<()> {
+    let labelled = n > 1;
     let mut stdout = std::io::stdout().lock();
     let mut outcome = None;
-    if labelled && !args.json {
-        writeln!(stdout, "[1/{}]", args.n)?;
+    if labelled && !json {
+        writeln!(stdout, "[1/{n}]")?;
     }
     while let Some(event) = run.events.recv().await {
         match event {
             // The first choice streams live; the others follow, labelled.
-            RunEvent::Event(Event::Delta { choice: 0, text }) if !args.json => {
+            RunEvent::Event(Event::Delta { choice: 0, text }) if !json => {
                 stdout.write_all(text.as_bytes())?;
                 stdout.flush()?;
             }
@@ -229,7 +235,7 @@ async fn run(
         }
     }
     let outcome = outcome.context("The generation ended without an outcome.")?;
-    if args.json {
+    if json {
         writeln!(
             stdout,
             "{}",
@@ -237,13 +243,7 @@ async fn run(
         )?;
     } else {
         for choice in outcome.choices.iter().filter(|c| c.index > 0) {
-            write!(
-                stdout,
-                "\n\n[{}/{}]\n{}",
-                choice.index + 1,
-                args.n,
-                choice.text
-            )?;
+            write!(stdout, "\n\n[{}/{n}]\n{}", choice.index + 1, choice.text)?;
         }
         let ends_with_newline = outcome
             .choices

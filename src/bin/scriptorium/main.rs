@@ -6,6 +6,7 @@
 mod backend;
 mod doctor;
 mod generate;
+mod history;
 mod template;
 mod vars;
 
@@ -41,6 +42,9 @@ enum Command {
     /// List, show, render, import and export prompt templates
     #[command(subcommand)]
     Template(template::Command),
+    /// Search, show, export, import, re-run and count past generations
+    #[command(subcommand)]
+    History(history::Command),
 }
 
 fn main() -> ExitCode {
@@ -70,5 +74,6 @@ async fn run(command: Command, data_dir: &DataDir) -> anyhow::Result<()> {
         Command::Chat(args) => generate::chat(&studio, args).await,
         Command::Complete(args) => generate::complete(&studio, args).await,
         Command::Template(command) => template::run(&studio, command).await,
+        Command::History(command) => history::run(&studio, command).await,
     }
 }

@@ -72,6 +72,18 @@ pub enum Error {
     #[error("There is no generation {id}.")]
     GenerationNotFound { id: i64 },
 
+    #[error("There is no conversation {id}.")]
+    ConversationNotFound { id: i64 },
+
+    #[error("There is no message {id}.")]
+    MessageNotFound { id: i64 },
+
+    #[error("This cannot be done in a chat: {reason}.")]
+    InvalidChat { reason: String },
+
+    #[error("Only http and https links can be opened, not {url:?}.")]
+    LinkRefused { url: String },
+
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
 
@@ -103,6 +115,10 @@ impl Error {
             Error::NoBackend => "no_backend",
             Error::NoModel { .. } => "no_model",
             Error::GenerationNotFound { .. } => "generation_not_found",
+            Error::ConversationNotFound { .. } => "conversation_not_found",
+            Error::MessageNotFound { .. } => "message_not_found",
+            Error::InvalidChat { .. } => "invalid_chat",
+            Error::LinkRefused { .. } => "link_refused",
             Error::Backend(error) => error.code(),
             Error::Secrets(_) => "secrets",
             Error::Io { .. } => "io",

@@ -12,6 +12,8 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0003_generations.sql"),
     include_str!("migrations/0004_generation_owner.sql"),
     include_str!("migrations/0005_templates.sql"),
+    // 0006 belongs to another feature; the numbers are file names only.
+    include_str!("migrations/0007_conversations.sql"),
 ];
 
 /// The schema version this build writes and understands.

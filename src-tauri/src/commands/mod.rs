@@ -2,8 +2,12 @@
 
 mod app;
 mod backends;
+mod chat;
+mod links;
 mod templates;
 
 pub use app::*;
 pub use backends::*;
+pub use chat::*;
+pub use links::*;
 pub use templates::*;

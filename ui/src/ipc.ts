@@ -1,25 +1,37 @@
 // The only door to the Rust core. Results are unwrapped here so callers just
 // await values and catch one error type, whatever failed on the way.
+import { Channel } from "@tauri-apps/api/core";
 import { commands } from "./bindings";
 import type {
   ApiError,
   BackendDraft,
   BackendView,
+  ChatSettings,
   ConnectionReport,
+  Conversation,
+  ConversationSummary,
+  ConversationView,
   DoctorReport,
+  ExportFormat,
+  ExportScope,
   FoundServer,
+  GenerationRecord,
   ImportFile,
   ImportOutcome,
   KeyLocation,
   Preset,
   Preview,
+  NewConversation,
   Result,
+  RunEvent,
   Settings,
   SettingsUpdate,
   StartupStatus,
   TemplateEntry,
   TemplateKey,
   TemplateSummary,
+  Turn,
+  TurnStarted,
   VarValue,
 } from "./bindings";
 
@@ -39,6 +51,26 @@ export type {
   Settings,
   SettingsUpdate,
   ThemePref,
+} from "./bindings";
+export type {
+  ChatSettings,
+  ContextReport,
+  Conversation,
+  ConversationSummary,
+  ConversationView,
+  Event as StreamEvent,
+  ExportFormat,
+  ExportScope,
+  GenerationRecord,
+  Message,
+  MessageStatus,
+  NewConversation,
+  Outcome,
+  Params,
+  Role,
+  RunEvent,
+  Turn,
+  TurnStarted,
 } from "./bindings";
 export type {
   ChatMessage,
@@ -213,4 +245,81 @@ export function importTemplates(files: ImportFile[], replace: boolean): Promise<
 /** Saves the files in the Downloads folder; resolves to the paths written. */
 export function exportTemplates(keys: TemplateKey[]): Promise<string[]> {
   return call(() => commands.exportTemplates(keys));
+}
+
+export function listConversations(query: string): Promise<ConversationSummary[]> {
+  return call(() => commands.listConversations(query));
+}
+
+export function createConversation(draft: NewConversation): Promise<Conversation> {
+  return call(() => commands.createConversation(draft));
+}
+
+export function getConversation(id: number): Promise<ConversationView> {
+  return call(() => commands.getConversation(id));
+}
+
+export async function renameConversation(id: number, title: string): Promise<void> {
+  await call(() => commands.renameConversation(id, title));
+}
+
+export async function pinConversation(id: number, pinned: boolean): Promise<void> {
+  await call(() => commands.pinConversation(id, pinned));
+}
+
+export async function deleteConversation(id: number): Promise<void> {
+  await call(() => commands.deleteConversation(id));
+}
+
+export async function restoreConversation(id: number): Promise<void> {
+  await call(() => commands.restoreConversation(id));
+}
+
+export async function updateChatSettings(id: number, settings: ChatSettings): Promise<void> {
+  await call(() => commands.updateChatSettings(id, settings));
+}
+
+/** Starts a turn; the answer streams into `onEvent`, ending with `finished`. */
+export function sendTurn(
+  conversation: number,
+  turn: Turn,
+  onEvent: (event: RunEvent) => void,
+): Promise<TurnStarted> {
+  const channel = new Channel<RunEvent>();
+  channel.onmessage = onEvent;
+  return call(() => commands.sendTurn(conversation, turn, channel));
+}
+
+export function stopTurn(message: number): Promise<boolean> {
+  return call(() => commands.stopTurn(message));
+}
+
+export function switchBranch(message: number): Promise<ConversationView> {
+  return call(() => commands.switchBranch(message));
+}
+
+export function deleteBranch(message: number): Promise<ConversationView> {
+  return call(() => commands.deleteBranch(message));
+}
+
+export async function pinMessage(message: number, pinned: boolean): Promise<void> {
+  await call(() => commands.pinMessage(message, pinned));
+}
+
+export function sentRequest(message: number): Promise<GenerationRecord> {
+  return call(() => commands.sentRequest(message));
+}
+
+/** Saves the file in the Downloads folder; resolves to its path. */
+export function exportConversation(id: number, scope: ExportScope, format: ExportFormat): Promise<string> {
+  return call(() => commands.exportConversation(id, scope, format));
+}
+
+export function importConversation(json: string): Promise<Conversation> {
+  return call(() => commands.importConversation(json));
+}
+
+/** Opens an http(s) link in the system browser; Rust refuses anything else. */
+export async function openLink(url: string): Promise<void> {
+  await call(() => commands.openLink(url));
 }

@@ -127,12 +127,16 @@ export const useChatStore = create<ChatState>()((set, get) => {
     notice: null,
     request: null,
     editing: null,
-    refresh: (query) =>
-      guarded(async () => {
-        const q = query ?? get().query;
+    refresh: (query) => {
+      // The search box shows what was typed at once; a late answer for an
+      // older query is dropped.
+      if (query !== undefined) set({ query });
+      const q = get().query;
+      return guarded(async () => {
         const list = await listConversations(q);
-        set({ list, query: q });
-      }),
+        if (get().query === q) set({ list });
+      });
+    },
     open: (id) =>
       guarded(async () => {
         if (get().streaming) return;

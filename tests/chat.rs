@@ -124,6 +124,18 @@ async fn regenerate_and_edit_add_branches_and_never_overwrite() {
     .await;
     let view = chat.view(conversation.id).await.unwrap();
     assert_eq!(view.messages.len(), 3, "a new sibling, the old answer kept");
+    let generation = view
+        .messages
+        .iter()
+        .find(|m| m.id == second)
+        .unwrap()
+        .generation_id
+        .unwrap();
+    assert_eq!(
+        chat.message_for_generation(generation).await.unwrap(),
+        Some((conversation.id, second)),
+        "history links back to the answer"
+    );
     assert_eq!(view.branch.last(), Some(&second));
     let old = view.messages.iter().find(|m| m.id == first).unwrap();
     assert_eq!(old.content, "One.");

@@ -304,3 +304,16 @@ fn found(changed: usize, id: i64) -> Result<()> {
         Ok(())
     }
 }
+
+/// The conversation and message a generation wrote, for history to link back.
+pub fn message_for_generation(conn: &Connection, generation: i64) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .query_row(
+            "SELECT m.conversation_id, m.id FROM messages m
+             JOIN conversations c ON c.id = m.conversation_id AND c.deleted_at IS NULL
+             WHERE m.generation_id = ?1",
+            [generation],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}

@@ -591,6 +591,15 @@ impl ChatService {
         self.conversation(id).await
     }
 
+    /// The conversation and message that generation `id` wrote, if it was
+    /// a chat answer still kept (history links back through this).
+    pub async fn message_for_generation(&self, id: i64) -> Result<Option<(i64, i64)>> {
+        self.studio
+            .store()
+            .read(move |conn| rows::message_for_generation(conn, id))
+            .await
+    }
+
     /// The request exactly as sent for the answer `message`.
     pub async fn sent_request(&self, message: i64) -> Result<crate::generation::GenerationRecord> {
         let (_, message_row) = self.message(message).await?;

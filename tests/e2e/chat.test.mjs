@@ -200,4 +200,38 @@ describe("chat", () => {
     await (await inMessage(browser, "assistant", 0, "sibling-prev")).click();
     await waitForBranch(browser, (b) => b[1]?.status === "cancelled" && /^w0 /.test(b[1].text), "stopped answer lost");
   });
+
+  test("rename, delete and undo; Ctrl+N starts a chat, ↑ edits the last message", async () => {
+    const { browser } = app;
+    const item = (await browser.$$('[data-testid^="conversation-"]'))[0];
+    const id = (await item.getAttribute("data-testid")).replace("conversation-", "");
+    await browser.$(`[data-testid="conversation-rename-${id}"]`).click();
+    const field = browser.$('[data-testid="conversation-rename-input"]');
+    await field.setValue("Stories and poems");
+    await browser.keys(["Enter"]);
+    await browser.waitUntil(
+      async () =>
+        (await browser.execute(() => document.querySelector('[data-testid="chat-title"]')?.textContent)) ===
+        "Stories and poems",
+      { timeoutMsg: "the title did not change" },
+    );
+
+    await browser.$(`[data-testid="conversation-delete-${id}"]`).click();
+    await browser.$('[data-testid="chat-undo"]').waitForDisplayed();
+    assert.equal(await browser.$(`[data-testid="conversation-${id}"]`).isExisting(), false);
+    await browser.$('[data-testid="chat-undo"]').click();
+    await browser.$(`[data-testid="conversation-${id}"]`).waitForDisplayed();
+    await waitForBranch(browser, (b) => b.length >= 2, "undo did not bring the tree back");
+
+    await browser.$('[data-testid="chat-input"]').click();
+    await browser.keys(["ArrowUp"]);
+    const box = browser.$('[data-testid="message-edit-input"]');
+    await box.waitForDisplayed();
+    assert.equal(await box.getValue(), "Tell me a story");
+    await browser.keys(["Escape"]);
+
+    await browser.keys(["Control", "n"]);
+    await browser.waitUntil(async () => (await branch(browser)).length === 0, { timeoutMsg: "Ctrl+N did not start a chat" });
+    assert.equal((await browser.$$('li[data-testid^="conversation-"]')).length, 2);
+  });
 });

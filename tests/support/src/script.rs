@@ -63,3 +63,22 @@ pub fn replies_from(json: &str) -> Result<Vec<(String, Reply)>, String> {
         spec => Ok(vec![reply_from(&spec)?]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_reply_or_a_list() {
+        let one = replies_from(r#"{"tokens": ["a", "b"], "delayMs": 5}"#).unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, CHAT_ROUTE);
+        let many = replies_from(
+            r#"[{"tokens": ["x"]}, {"route": "POST /v1/completions", "reasoning": ["r"]}]"#,
+        )
+        .unwrap();
+        assert_eq!(many[1].0, "POST /v1/completions");
+        assert!(replies_from(r#"{"tokens": "not a list"}"#).is_err());
+        assert!(replies_from("nope").is_err());
+    }
+}

@@ -89,8 +89,11 @@ export function ConversationList({ searchRef }: { searchRef: RefObject<HTMLInput
                   onChange={(e) => {
                     setRenaming({ id: c.id, title: e.target.value });
                   }}
-                  onBlur={() => {
-                    setRenaming(null);
+                  onKeyDown={(e) => {
+                    if (e.key === "Escape") {
+                      e.stopPropagation();
+                      setRenaming(null);
+                    }
                   }}
                 />
               </form>

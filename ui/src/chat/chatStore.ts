@@ -112,6 +112,8 @@ export const useChatStore = create<ChatState>()((set, get) => {
       turnState.started = turnStarted.assistant.id;
       set({ streaming: { messageId: turnState.started, ...batcher.current() } });
       await reload(conversationId);
+      // The first message names the conversation.
+      void get().refresh();
       if (turnState.finished) await done();
     } catch (error) {
       set({ streaming: null, notice: { kind: "failed", error: toApiError(error) } });

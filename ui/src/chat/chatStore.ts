@@ -71,6 +71,10 @@ type ChatState = {
 };
 
 export const useChatStore = create<ChatState>()((set, get) => {
+  // Esc pressed before the answer's id came back: stop it as soon as it does.
+  const pending = { stop: false };
+  const stopRequested = () => pending.stop;
+
   async function guarded(action: () => Promise<void>): Promise<void> {
     try {
       await action();
@@ -106,11 +110,13 @@ export const useChatStore = create<ChatState>()((set, get) => {
       if (inner.type === "delta") batcher.add("text", inner.text);
       else if (inner.type === "reasoning") batcher.add("reasoning", inner.text);
     };
+    pending.stop = false;
     set({ streaming: { messageId: null, text: "", reasoning: "" }, editing: null });
     try {
       const turnStarted = await sendTurn(conversationId, turn, onEvent);
       turnState.started = turnStarted.assistant.id;
       set({ streaming: { messageId: turnState.started, ...batcher.current() } });
+      if (stopRequested() && !turnState.finished) await stopTurn(turnState.started);
       await reload(conversationId);
       // The first message names the conversation.
       void get().refresh();
@@ -180,8 +186,10 @@ export const useChatStore = create<ChatState>()((set, get) => {
     },
     stop: () =>
       guarded(async () => {
-        const id = get().streaming?.messageId;
-        if (id != null) await stopTurn(id);
+        const streaming = get().streaming;
+        if (!streaming) return;
+        if (streaming.messageId === null) pending.stop = true;
+        else await stopTurn(streaming.messageId);
       }),
     switchTo: (message) =>
       guarded(async () => {

@@ -85,6 +85,17 @@ pub enum Error {
 
     #[error("Generation {id} cannot be run again: {reason}.")]
     CannotRerun { id: i64, reason: String },
+    #[error("There is no conversation {id}.")]
+    ConversationNotFound { id: i64 },
+
+    #[error("There is no message {id}.")]
+    MessageNotFound { id: i64 },
+
+    #[error("This cannot be done in a chat: {reason}.")]
+    InvalidChat { reason: String },
+
+    #[error("Only http and https links can be opened, not {url:?}.")]
+    LinkRefused { url: String },
 
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
@@ -121,6 +132,10 @@ impl Error {
             Error::InvalidTag { .. } => "invalid_tag",
             Error::HistoryImport { .. } => "history_import",
             Error::CannotRerun { .. } => "cannot_rerun",
+            Error::ConversationNotFound { .. } => "conversation_not_found",
+            Error::MessageNotFound { .. } => "message_not_found",
+            Error::InvalidChat { .. } => "invalid_chat",
+            Error::LinkRefused { .. } => "link_refused",
             Error::Backend(error) => error.code(),
             Error::Secrets(_) => "secrets",
             Error::Io { .. } => "io",

@@ -5,10 +5,12 @@
 //! the services that the front ends call.
 
 pub mod backend;
+pub mod chat;
 pub mod doctor;
 pub mod error;
 pub mod generation;
 pub mod history;
+pub mod links;
 pub mod logging;
 pub mod paths;
 pub mod secrets;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::backend::registry::Backends;
+use crate::chat::{ChatRuns, ChatService};
 use crate::paths::DataDir;
 use crate::secrets::{Secrets, SecretsMode};
 use crate::settings::SettingsService;
@@ -18,6 +19,7 @@ pub struct Studio {
     data_dir: DataDir,
     store: Store,
     backends: Backends,
+    chat_runs: ChatRuns,
 }
 
 /// What a front end shows about the opened studio.
@@ -61,12 +63,19 @@ impl Studio {
             );
         }
         let backends = Backends::new(store.clone(), Secrets::new(data_dir.root(), secrets));
-        tracing::info!(version = VERSION, "studio opened");
-        Ok(Studio {
+        let studio = Studio {
             data_dir,
             store,
             backends,
-        })
+            chat_runs: ChatRuns::default(),
+        };
+        // Conversations deleted in an earlier session are past their undo.
+        let purged = futures::executor::block_on(studio.chat().purge_deleted())?;
+        if purged > 0 {
+            tracing::info!(purged, "deleted conversations purged");
+        }
+        tracing::info!(version = VERSION, "studio opened");
+        Ok(studio)
     }
 
     pub fn data_dir(&self) -> &DataDir {
@@ -89,6 +98,15 @@ impl Studio {
     /// The prompt template library: built-ins and the person's own.
     pub fn templates(&self) -> TemplateService {
         TemplateService::new(self.store.clone())
+    }
+
+    /// Conversations: message trees and streamed turns.
+    pub fn chat(&self) -> ChatService {
+        ChatService::new(self.clone())
+    }
+
+    pub(crate) fn chat_runs(&self) -> ChatRuns {
+        self.chat_runs.clone()
     }
 
     pub async fn info(&self) -> Result<StudioInfo> {

@@ -40,6 +40,23 @@ pub fn builder() -> Builder<tauri::Wry> {
         commands::export_history,
         commands::import_history,
         commands::history_stats,
+        commands::list_conversations,
+        commands::create_conversation,
+        commands::get_conversation,
+        commands::rename_conversation,
+        commands::pin_conversation,
+        commands::delete_conversation,
+        commands::restore_conversation,
+        commands::update_chat_settings,
+        commands::send_turn,
+        commands::stop_turn,
+        commands::switch_branch,
+        commands::delete_branch,
+        commands::pin_message,
+        commands::sent_request,
+        commands::export_conversation,
+        commands::import_conversation,
+        commands::open_link,
     ])
 }
 

@@ -25,6 +25,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             focus_main_window(app)
         }))
+        // Used from Rust only (open_link); the window has no opener permission.
+        .plugin(tauri_plugin_opener::init())
         .plugin(
             tauri_plugin_window_state::Builder::new()
                 // An absolute name keeps the file in our data folder.

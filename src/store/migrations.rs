@@ -13,6 +13,7 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0004_generation_owner.sql"),
     include_str!("migrations/0005_templates.sql"),
     include_str!("migrations/0006_history.sql"),
+    include_str!("migrations/0007_conversations.sql"),
 ];
 
 /// Rust code run after a migration's SQL, in its transaction.

@@ -1,6 +1,6 @@
 // Launches the real desktop app through tauri-driver (which drives
 // WebKitWebDriver) with its own temporary SCRIPTORIUM_HOME.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +20,26 @@ process.on("exit", () => {
 });
 
 /** A fresh data folder, removed when the test process ends. */
+/** Queues scripted replies on a running test server (see
+ * tests/support/src/script.rs for the reply format). */
+export async function queueReplies(baseUrl, replies) {
+  const response = await fetch(baseUrl.replace(/\/v1$/, "/control/replies"), {
+    method: "POST",
+    body: JSON.stringify(replies),
+  });
+  if (!response.ok) throw new Error(`queueing replies failed: ${await response.text()}`);
+}
+
+/** Adds the test server as the only (so default) backend of a data folder,
+ * through the CLI, before the app starts. */
+export function addLoopbackBackend(home, url) {
+  execFileSync(
+    path.join(root, "target/debug/scriptorium"),
+    ["--home", home, "backend", "add", "loopback", "--base-url", url, "--model", "test-model"],
+    { env: { ...process.env, SCRIPTORIUM_SECRETS: "file" }, stdio: ["ignore", "ignore", "inherit"] },
+  );
+}
+
 /** Starts our OpenAI-compatible test server; resolves to its base URL. */
 export function startTestServer() {
   const server = spawn(path.join(root, "target/debug/scriptorium-test-server"), [], {

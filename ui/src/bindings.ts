@@ -278,6 +278,158 @@ async historyStats(since: string | null) : Promise<Result<HistoryStats, ApiError
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async listConversations(query: string) : Promise<Result<ConversationSummary[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_conversations", { query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createConversation(draft: NewConversation) : Promise<Result<Conversation, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_conversation", { draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getConversation(id: number) : Promise<Result<ConversationView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_conversation", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async renameConversation(id: number, title: string) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rename_conversation", { id, title }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async pinConversation(id: number, pinned: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pin_conversation", { id, pinned }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteConversation(id: number) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_conversation", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async restoreConversation(id: number) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restore_conversation", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateChatSettings(id: number, settings: ChatSettings) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_chat_settings", { id, settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds the turn's messages and streams the answer through `events`, one
+ * channel per request; the last event is `finished`.
+ */
+async sendTurn(conversation: number, turn: Turn, events: TAURI_CHANNEL<RunEvent>) : Promise<Result<TurnStarted, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_turn", { conversation, turn, events }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async stopTurn(message: number) : Promise<Result<boolean, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("stop_turn", { message }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async switchBranch(message: number) : Promise<Result<ConversationView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("switch_branch", { message }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteBranch(message: number) : Promise<Result<ConversationView, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_branch", { message }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async pinMessage(message: number, pinned: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pin_message", { message, pinned }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The request exactly as it was sent for an answer.
+ */
+async sentRequest(message: number) : Promise<Result<GenerationRecord, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sent_request", { message }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the conversation to the Downloads folder; returns the file.
+ */
+async exportConversation(id: number, scope: ExportScope, format: ConversationFormat) : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_conversation", { id, scope, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports a JSON export the person picked; the webview reads the file.
+ */
+async importConversation(json: string) : Promise<Result<Conversation, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_conversation", { json }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens an http(s) link the person clicked; anything else is refused.
+ */
+async openLink(url: string) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_link", { url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -334,6 +486,22 @@ export type Bucket = {
 upTo: number | null; count: number }
 export type ChatMessage = { role: Role; content: string }
 /**
+ * What a conversation sends with every turn; changeable at any time.
+ */
+export type ChatSettings = { 
+/**
+ * `None`: the default backend.
+ */
+backend: string | null; 
+/**
+ * Empty: the backend's default model.
+ */
+model: string; params: Params; systemPrompt: string; 
+/**
+ * The context window in tokens; older messages are left out beyond it.
+ */
+contextTokens: number }
+/**
  * One option of a choice variable: the value the template sees and the
  * label a form shows.
  */
@@ -352,6 +520,48 @@ output: DiffPart[] }
  * The answer to "Test connection".
  */
 export type ConnectionReport = { models: ModelInfo[]; latencyMs: number }
+/**
+ * The branch measured against the context window.
+ */
+export type ContextReport = { 
+/**
+ * Estimated tokens of the system prompt and the whole branch.
+ */
+totalTokens: number; 
+/**
+ * Tokens of what is sent after trimming.
+ */
+sentTokens: number; 
+/**
+ * What the prompt may take: the window less room for the answer.
+ */
+budget: number; 
+/**
+ * Messages of the branch left out, oldest first.
+ */
+dropped: number[] }
+export type Conversation = { id: number; title: string; pinned: boolean; persona: string | null; settings: ChatSettings; 
+/**
+ * The last message of the branch on screen.
+ */
+headId: number | null; createdAt: string; updatedAt: string }
+export type ConversationFormat = "markdown" | "json"
+/**
+ * One row of the conversation list.
+ */
+export type ConversationSummary = { id: number; title: string; pinned: boolean; persona: string | null; messageCount: number; updatedAt: string }
+/**
+ * A conversation with its whole tree and what the next turn would send.
+ */
+export type ConversationView = { conversation: Conversation; 
+/**
+ * Every message of every branch, oldest first.
+ */
+messages: Message[]; 
+/**
+ * The branch on screen, root first.
+ */
+branch: number[]; context: ContextReport }
 export type DayStats = { 
 /**
  * `YYYY-MM-DD`
@@ -409,6 +619,10 @@ export type Event =
  */
 { type: "done"; choice: number; finish_reason: string | null }
 export type ExportFormat = "jsonl" | "markdown"
+/**
+ * Which part of the tree an export holds.
+ */
+export type ExportScope = "branch" | "tree"
 /**
  * Which generations to export.
  */
@@ -534,10 +748,23 @@ export type KeyLocation = { kind: "keychain" } | { kind: "file"; path: string }
  * The interface language: the system's, or one the person chose.
  */
 export type LanguagePref = "system" | "en" | "zh-CN"
+export type Message = { id: number; parentId: number | null; role: Role; content: string; reasoning: string; status: MessageStatus; error: string | null; pinned: boolean; generationId: number | null; createdAt: string }
+/**
+ * How an assistant message's generation ended (user messages are `done`).
+ */
+export type MessageStatus = "streaming" | "done" | "cancelled" | "error" | "interrupted"
 /**
  * A model a backend offers.
  */
 export type ModelInfo = { id: string; ownedBy: string | null }
+/**
+ * A new conversation, optionally from a chat persona template.
+ */
+export type NewConversation = { title: string; 
+/**
+ * A chat template id; its rendered system message becomes the system prompt.
+ */
+persona: string | null; language: string | null; values: Partial<{ [key in string]: VarValue }>; settings: ChatSettings }
 /**
  * Where a template comes from.
  */
@@ -558,6 +785,18 @@ export type Origin =
  * How a generation ended; the same is in the store.
  */
 export type Outcome = { id: number; backend: string; model: string; status: GenerationStatus; error: ApiError | null; choices: ChoiceOutput[]; usage: TokenUsage; ttftMs: number | null; totalMs: number }
+/**
+ * Sampling parameters. `None` leaves the server's default in force.
+ */
+export type Params = { temperature: number | null; topP: number | null; topK: number | null; minP: number | null; maxTokens: number | null; stop: string[]; 
+/**
+ * How many independent choices to generate.
+ */
+n: number; seed: number | null; presencePenalty: number | null; frequencyPenalty: number | null; repetitionPenalty: number | null; 
+/**
+ * Provider-specific knobs passed through as they are.
+ */
+extra: Partial<{ [key in string]: JsonValue }> }
 export type Preset = { id: string; name: string; baseUrl: string; 
 /**
  * A good first model; the server's model list has the rest.
@@ -702,6 +941,26 @@ export type TokenUsage = { prompt: number; completion: number;
  * Counted locally because the server reported none.
  */
 estimated: boolean }
+/**
+ * What a turn adds to the tree.
+ */
+export type Turn = 
+/**
+ * A new user message under `parent` (`None`: the first message).
+ */
+{ kind: "send"; parent: number | null; text: string } | 
+/**
+ * A new answer beside the assistant message `message`.
+ */
+{ kind: "regenerate"; message: number } | 
+/**
+ * A new user message beside `message`, with the new text, and its answer.
+ */
+{ kind: "edit"; message: number; text: string }
+/**
+ * The messages a turn created, before the answer streams in.
+ */
+export type TurnStarted = { user: Message | null; assistant: Message; context: ContextReport }
 /**
  * The type of a variable: how a form asks for it and what values it takes.
  */

@@ -1,7 +1,7 @@
 // The only door to the Rust core. Results are unwrapped here so callers just
 // await values and catch one error type, whatever failed on the way.
-import { commands } from "./bindings";
 import { Channel } from "@tauri-apps/api/core";
+import { commands } from "./bindings";
 import type {
   ApiError,
   BackendDraft,
@@ -16,14 +16,21 @@ import type {
   ImportSummary,
   RunEvent,
   BackendView,
+  ChatSettings,
   ConnectionReport,
+  ConversationFormat,
+  Conversation,
+  ConversationSummary,
+  ConversationView,
   DoctorReport,
+  ExportScope,
   FoundServer,
   ImportFile,
   ImportOutcome,
   KeyLocation,
   Preset,
   Preview,
+  NewConversation,
   Result,
   Settings,
   SettingsUpdate,
@@ -31,6 +38,8 @@ import type {
   TemplateEntry,
   TemplateKey,
   TemplateSummary,
+  Turn,
+  TurnStarted,
   VarValue,
 } from "./bindings";
 
@@ -50,6 +59,24 @@ export type {
   Settings,
   SettingsUpdate,
   ThemePref,
+} from "./bindings";
+export type {
+  ChatSettings,
+  ContextReport,
+  Conversation,
+  ConversationSummary,
+  ConversationView,
+  ConversationFormat,
+  Event as StreamEvent,
+  ExportScope,
+  Message,
+  MessageStatus,
+  NewConversation,
+  Outcome,
+  Params,
+  Role,
+  Turn,
+  TurnStarted,
 } from "./bindings";
 export type {
   ChatMessage,
@@ -292,4 +319,81 @@ export function importHistory(text: string): Promise<ImportSummary> {
 
 export function historyStats(since: string | null): Promise<HistoryStats> {
   return call(() => commands.historyStats(since));
+}
+
+export function listConversations(query: string): Promise<ConversationSummary[]> {
+  return call(() => commands.listConversations(query));
+}
+
+export function createConversation(draft: NewConversation): Promise<Conversation> {
+  return call(() => commands.createConversation(draft));
+}
+
+export function getConversation(id: number): Promise<ConversationView> {
+  return call(() => commands.getConversation(id));
+}
+
+export async function renameConversation(id: number, title: string): Promise<void> {
+  await call(() => commands.renameConversation(id, title));
+}
+
+export async function pinConversation(id: number, pinned: boolean): Promise<void> {
+  await call(() => commands.pinConversation(id, pinned));
+}
+
+export async function deleteConversation(id: number): Promise<void> {
+  await call(() => commands.deleteConversation(id));
+}
+
+export async function restoreConversation(id: number): Promise<void> {
+  await call(() => commands.restoreConversation(id));
+}
+
+export async function updateChatSettings(id: number, settings: ChatSettings): Promise<void> {
+  await call(() => commands.updateChatSettings(id, settings));
+}
+
+/** Starts a turn; the answer streams into `onEvent`, ending with `finished`. */
+export function sendTurn(
+  conversation: number,
+  turn: Turn,
+  onEvent: (event: RunEvent) => void,
+): Promise<TurnStarted> {
+  const channel = new Channel<RunEvent>();
+  channel.onmessage = onEvent;
+  return call(() => commands.sendTurn(conversation, turn, channel));
+}
+
+export function stopTurn(message: number): Promise<boolean> {
+  return call(() => commands.stopTurn(message));
+}
+
+export function switchBranch(message: number): Promise<ConversationView> {
+  return call(() => commands.switchBranch(message));
+}
+
+export function deleteBranch(message: number): Promise<ConversationView> {
+  return call(() => commands.deleteBranch(message));
+}
+
+export async function pinMessage(message: number, pinned: boolean): Promise<void> {
+  await call(() => commands.pinMessage(message, pinned));
+}
+
+export function sentRequest(message: number): Promise<GenerationRecord> {
+  return call(() => commands.sentRequest(message));
+}
+
+/** Saves the file in the Downloads folder; resolves to its path. */
+export function exportConversation(id: number, scope: ExportScope, format: ConversationFormat): Promise<string> {
+  return call(() => commands.exportConversation(id, scope, format));
+}
+
+export function importConversation(json: string): Promise<Conversation> {
+  return call(() => commands.importConversation(json));
+}
+
+/** Opens an http(s) link in the system browser; Rust refuses anything else. */
+export async function openLink(url: string): Promise<void> {
+  await call(() => commands.openLink(url));
 }

@@ -2,10 +2,14 @@
 
 mod app;
 mod backends;
+mod chat;
 mod history;
+mod links;
 mod templates;
 
 pub use app::*;
 pub use backends::*;
+pub use chat::*;
 pub use history::*;
+pub use links::*;
 pub use templates::*;

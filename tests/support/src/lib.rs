@@ -6,6 +6,7 @@
 //! connection mid-stream. Every request is recorded for assertions.
 
 mod reply;
+mod script;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use axum::response::Response;
 use futures::StreamExt;
 
 pub use reply::{Part, Reply, chat_chunk, finish_chunk, usage_chunk};
+pub use script::{replies_from, reply_from};
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]
@@ -107,6 +109,20 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let route = format!("{method} {}", uri.path());
+    // Tests outside Rust queue replies here (see `script`).
+    if route == "POST /control/replies" {
+        return match script::replies_from(&String::from_utf8_lossy(&body)) {
+            Ok(replies) => {
+                let mut shared = shared.lock().unwrap_or_else(|p| p.into_inner());
+                let count = replies.len();
+                for (route, reply) in replies {
+                    shared.queues.entry(route).or_default().push_back(reply);
+                }
+                json_response(200, serde_json::json!({"queued": count}))
+            }
+            Err(error) => json_response(400, serde_json::json!({"error": error})),
+        };
+    }
     let reply = {
         let mut shared = shared.lock().unwrap_or_else(|p| p.into_inner());
         shared.requests.push(Recorded {
@@ -163,4 +179,12 @@ fn default_reply(route: &str) -> Reply {
             serde_json::json!({"error": {"message": format!("no route {route}")}}),
         ),
     }
+}
+
+fn json_response(status: u16, body: serde_json::Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("valid response")
 }

@@ -1,14 +1,40 @@
 //! Runs the test server until killed, for end-to-end tests of the app:
 //! prints its base URL (ending in `/v1`) on the first line of stdout.
+//!
+//! `--script FILE` queues the replies described in FILE (see `script.rs`);
+//! more can be queued at any time with `POST /control/replies`.
 
 // Printing the address is this binary's whole interface.
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use scriptorium_test_server::TestServer;
+use scriptorium_test_server::{TestServer, replies_from};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let server = TestServer::start().await;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg != "--script" {
+            eprintln!("unknown argument {arg:?}; usage: scriptorium-test-server [--script FILE]");
+            std::process::exit(2);
+        }
+        let path = args.next().unwrap_or_default();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+            eprintln!("cannot read {path}: {error}");
+            std::process::exit(2)
+        });
+        match replies_from(&text) {
+            Ok(replies) => {
+                for (route, reply) in replies {
+                    server.push(&route, reply);
+                }
+            }
+            Err(error) => {
+                eprintln!("{path}: {error}");
+                std::process::exit(2)
+            }
+        }
+    }
     println!("{}", server.base_url());
     // Serve until the test that started us ends us.
     std::future::pending::<()>().await;

@@ -1,0 +1,127 @@
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { listBackends } from "../ipc";
+import type { BackendView, ChatSettings } from "../ipc";
+import { useChatStore } from "./chatStore";
+
+function numberOrNull(text: string): number | null {
+  const value = Number(text);
+  return text.trim() === "" || Number.isNaN(value) ? null : value;
+}
+
+/** Backend, model, system prompt, window and sampling for this conversation. */
+export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { saveSettings } = useChatStore.getState();
+  const [draft, setDraft] = useState(settings);
+  const [backends, setBackends] = useState<BackendView[]>([]);
+
+  useEffect(() => {
+    listBackends()
+      .then(setBackends)
+      .catch(() => undefined);
+  }, []);
+
+  return (
+    <form
+      className="chat-settings"
+      data-testid="chat-settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void saveSettings(draft).then(onClose);
+      }}
+    >
+      <label>
+        {t("chat.backend")}
+        <select
+          className="select"
+          data-testid="chat-backend"
+          value={draft.backend ?? ""}
+          onChange={(e) => {
+            setDraft({ ...draft, backend: e.target.value || null });
+          }}
+        >
+          <option value="">{t("chat.defaultBackend")}</option>
+          {backends.map((b) => (
+            <option key={b.backend.name} value={b.backend.name}>
+              {b.backend.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("chat.model")}
+        <input
+          className="input"
+          data-testid="chat-model"
+          placeholder={t("chat.defaultModel")}
+          value={draft.model}
+          onChange={(e) => {
+            setDraft({ ...draft, model: e.target.value });
+          }}
+        />
+      </label>
+      <label>
+        {t("chat.contextTokens")}
+        <input
+          className="input"
+          type="number"
+          min={256}
+          data-testid="chat-context-tokens"
+          value={draft.contextTokens}
+          onChange={(e) => {
+            setDraft({ ...draft, contextTokens: Math.max(1, Number(e.target.value) || 1) });
+          }}
+        />
+      </label>
+      <label>
+        {t("chat.temperature")}
+        <input
+          className="input"
+          type="number"
+          step="0.1"
+          min={0}
+          max={2}
+          data-testid="chat-temperature"
+          value={draft.params.temperature ?? ""}
+          onChange={(e) => {
+            setDraft({ ...draft, params: { ...draft.params, temperature: numberOrNull(e.target.value) } });
+          }}
+        />
+      </label>
+      <label>
+        {t("chat.maxTokens")}
+        <input
+          className="input"
+          type="number"
+          min={1}
+          data-testid="chat-max-tokens"
+          value={draft.params.maxTokens ?? ""}
+          onChange={(e) => {
+            setDraft({ ...draft, params: { ...draft.params, maxTokens: numberOrNull(e.target.value) } });
+          }}
+        />
+      </label>
+      <label className="chat-settings-wide">
+        {t("chat.systemPrompt")}
+        <textarea
+          className="input"
+          rows={4}
+          data-testid="chat-system-prompt"
+          value={draft.systemPrompt}
+          onChange={(e) => {
+            setDraft({ ...draft, systemPrompt: e.target.value });
+          }}
+        />
+      </label>
+      <div className="chat-settings-actions">
+        <button type="button" className="button" onClick={onClose}>
+          {t("chat.cancel")}
+        </button>
+        <button type="submit" className="button button-primary" data-testid="chat-settings-save">
+          {t("chat.save")}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -13,6 +13,7 @@ use scriptorium::chat::{
 };
 use scriptorium::generation::RunEvent;
 use scriptorium::secrets::SecretsMode;
+use scriptorium::template::VarValue;
 use scriptorium_test_server::{Reply, TestServer};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -79,13 +80,14 @@ async fn regenerate_and_edit_add_branches_and_never_overwrite() {
         .create(NewConversation {
             persona: Some("chat.assistant".into()),
             language: Some("en".into()),
+            values: [("user_name".to_owned(), VarValue::Text("Ada".into()))].into(),
             ..NewConversation::default()
         })
         .await
         .unwrap();
     assert!(
-        !conversation.settings.system_prompt.is_empty(),
-        "the persona sets the system prompt"
+        conversation.settings.system_prompt.contains("Ada"),
+        "the persona, filled in, sets the system prompt"
     );
 
     server.push(CHAT, Reply::chat_stream(&["One", "."]));

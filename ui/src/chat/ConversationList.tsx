@@ -1,8 +1,11 @@
 import { useEffect, useState } from "react";
 import type { ChangeEvent, RefObject } from "react";
 import { useTranslation } from "react-i18next";
-import { listTemplates } from "../ipc";
-import type { TemplateSummary } from "../ipc";
+import { getTemplate, listTemplates } from "../ipc";
+import type { TemplateSummary, Variable } from "../ipc";
+import { VariableForm } from "../ui/VariableForm";
+import { mergeFormValues, toValues } from "../ui/variableValues";
+import type { FormValues } from "../ui/variableValues";
 import { useChatStore } from "./chatStore";
 
 export function ConversationList({ searchRef }: { searchRef: RefObject<HTMLInputElement | null> }) {
@@ -13,6 +16,9 @@ export function ConversationList({ searchRef }: { searchRef: RefObject<HTMLInput
   const { refresh, open, newChat, pin, remove, rename, importJson } = useChatStore.getState();
   const [personas, setPersonas] = useState<TemplateSummary[]>([]);
   const [persona, setPersona] = useState("");
+  // The chosen persona's variables, filled in before the chat starts.
+  const [loaded, setLoaded] = useState<{ key: string; variables: Variable[] }>({ key: "", variables: [] });
+  const [form, setForm] = useState<FormValues>({});
   const [renaming, setRenaming] = useState<{ id: number; title: string } | null>(null);
 
   useEffect(() => {
@@ -25,6 +31,22 @@ export function ConversationList({ searchRef }: { searchRef: RefObject<HTMLInput
 
   const language = i18n.language.startsWith("zh") ? "zh-CN" : "en";
   const shown = personas.filter((p) => p.language === language);
+
+  const key = persona && `${persona}/${language}`;
+  useEffect(() => {
+    if (!persona) return;
+    let current = true;
+    getTemplate({ id: persona, language })
+      .then((entry) => {
+        if (current) setLoaded({ key: `${persona}/${language}`, variables: entry.template?.variables ?? [] });
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [persona, language]);
+  const variables = key && loaded.key === key ? loaded.variables : [];
+  const filled = mergeFormValues(variables, form, false);
 
   async function onImport(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
@@ -51,6 +73,7 @@ export function ConversationList({ searchRef }: { searchRef: RefObject<HTMLInput
           value={persona}
           onChange={(e) => {
             setPersona(e.target.value);
+            setForm({});
           }}
         >
           <option value="">{t("chat.noPersona")}</option>
@@ -65,11 +88,16 @@ export function ConversationList({ searchRef }: { searchRef: RefObject<HTMLInput
           className="button button-primary"
           data-testid="chat-new"
           title={t("chat.newHint")}
-          onClick={() => void newChat(persona || null, language)}
+          onClick={() => void newChat(persona || null, language, toValues(variables, filled))}
         >
           {t("chat.new")}
         </button>
       </div>
+      {variables.length > 0 && (
+        <div className="chat-persona-form">
+          <VariableForm variables={variables} values={filled} onChange={setForm} testId="persona-var" />
+        </div>
+      )}
       <ul className="chat-conversations">
         {list.map((c) => (
           <li key={c.id} className={c.id === current ? "current" : undefined} data-testid={`conversation-${String(c.id)}`}>

@@ -28,6 +28,7 @@ import type {
   GenerationRecord,
   RunEvent,
   Turn,
+  Values,
 } from "../ipc";
 import { FrameBatcher } from "./frameBatcher";
 
@@ -50,7 +51,7 @@ type ChatState = {
   editing: number | null;
   refresh: (query?: string) => Promise<void>;
   open: (id: number) => Promise<void>;
-  newChat: (persona: string | null, language: string) => Promise<void>;
+  newChat: (persona: string | null, language: string, values?: Values) => Promise<void>;
   send: (text: string) => Promise<void>;
   regenerate: (message: number) => Promise<void>;
   edit: (message: number, text: string) => Promise<void>;
@@ -150,14 +151,14 @@ export const useChatStore = create<ChatState>()((set, get) => {
         if (get().streaming) return;
         set({ view: await getConversation(id), editing: null, request: null });
       }),
-    newChat: (persona, language) =>
+    newChat: (persona, language, values = {}) =>
       guarded(async () => {
         if (get().streaming) return;
         const conversation = await createConversation({
           title: "",
           persona,
           language,
-          values: {},
+          values,
           settings: get().view?.conversation.settings ?? defaultSettings(),
         });
         set({ view: await getConversation(conversation.id), editing: null });

@@ -86,8 +86,24 @@ async function waitForPort(port, child, timeoutMs = 20_000) {
   throw new Error(`tauri-driver did not listen on ${port}`);
 }
 
+/** Waits until no instance of the app runs: a new one would otherwise hand
+ * over to one still shutting down (single instance) and exit at once. */
+async function appGone(timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      execFileSync("pgrep", ["-f", appBinary], { stdio: "ignore" });
+    } catch {
+      return; // pgrep found none
+    }
+    if (Date.now() > deadline) throw new Error("an earlier app instance is still running");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Starts tauri-driver and opens the app; `close()` ends both. */
 export async function launch(home) {
+  await appGone();
   const port = await freePort();
   const nativePort = await freePort();
   const driver = spawn(

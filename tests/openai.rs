@@ -638,10 +638,8 @@ async fn probing_asks_every_port_at_once_and_finds_the_running_server() {
     assert_eq!(found[0].preset.id, "running");
     assert_eq!(found[0].models.len(), 2);
     assert!(took >= PROBE_TIMEOUT, "the silent ports were waited for");
-    assert!(
-        took < PROBE_TIMEOUT * 2 + PROBE_TIMEOUT / 3,
-        "probed one by one? {took:?}"
-    );
+    // One by one, the three silent ports alone would take three timeouts.
+    assert!(took < PROBE_TIMEOUT * 3, "probed one by one? {took:?}");
 }
 
 #[tokio::test]

@@ -98,21 +98,8 @@ beforeEach(() => {
     else favourites.delete(id);
     return Promise.resolve();
   });
-  useHistoryStore.setState({
-    query: EMPTY_QUERY,
-    items: [],
-    next: null,
-    loading: false,
-    loadError: null,
-    facets: null,
-    selected: null,
-    detail: null,
-    comparingFrom: null,
-    comparison: null,
-    live: null,
-    view: "list",
-    notice: null,
-  });
+  // Each test starts from the store's own initial state.
+  useHistoryStore.setState(useHistoryStore.getInitialState(), true);
 });
 
 afterEach(() => {

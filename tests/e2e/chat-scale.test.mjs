@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { addLoopbackBackend, launch, newHome, queueReplies, startTestServer, waitForReady } from "./harness.mjs";
+import { homeWithTestServer, launchOn, queueReplies } from "./harness.mjs";
 
 function bigConversation(count) {
   const messages = Array.from({ length: count }, (_, i) => ({
@@ -33,16 +33,13 @@ function longestFrameGap(browser, ms) {
 }
 
 describe("chat at scale", () => {
-  const home = newHome();
+  let home;
   let app;
   let server;
 
   before(async () => {
-    server = await startTestServer();
-    addLoopbackBackend(home, server.url);
-    app = await launch(home);
-    await waitForReady(app.browser);
-    await app.browser.$('[data-testid="nav-chat"]').click();
+    ({ home, server } = await homeWithTestServer());
+    app = await launchOn(home, "chat");
   });
   after(async () => {
     await app?.close();

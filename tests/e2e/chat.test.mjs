@@ -5,15 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import {
-  addLoopbackBackend,
-  launch,
-  newHome,
-  queueReplies,
-  screenshot,
-  startTestServer,
-  waitForReady,
-} from "./harness.mjs";
+import { homeWithTestServer, launch, launchOn, queueReplies, screenshot, waitForReady } from "./harness.mjs";
 
 const words = (n, prefix) => Array.from({ length: n }, (_, i) => `${prefix}${i} `);
 
@@ -62,16 +54,13 @@ async function inMessage(browser, role, index, testid) {
 }
 
 describe("chat", () => {
-  const home = newHome();
+  let home;
   let app;
   let server;
 
   before(async () => {
-    server = await startTestServer();
-    addLoopbackBackend(home, server.url);
-    app = await launch(home);
-    await waitForReady(app.browser);
-    await app.browser.$('[data-testid="nav-chat"]').click();
+    ({ home, server } = await homeWithTestServer());
+    app = await launchOn(home, "chat");
   });
   after(async () => {
     await app?.close();

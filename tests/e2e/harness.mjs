@@ -147,6 +147,22 @@ function stop(driver) {
   });
 }
 
+/** A fresh data folder whose only (so default) backend is our test server. */
+export async function homeWithTestServer() {
+  const home = newHome();
+  const server = await startTestServer();
+  addLoopbackBackend(home, server.url);
+  return { home, server };
+}
+
+/** Launches the app on `home` and opens `page` once it is ready. */
+export async function launchOn(home, page) {
+  const app = await launch(home);
+  await waitForReady(app.browser);
+  await app.browser.$(`[data-testid="nav-${page}"]`).click();
+  return app;
+}
+
 export async function waitForReady(browser) {
   const root = await browser.$('[data-ready="true"], [data-testid="startup-error"]');
   await root.waitForExist({ timeout: 30_000 });

@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 
-import { addLoopbackBackend, launch, newHome, queueReplies, startTestServer, waitForReady } from "./harness.mjs";
+import { homeWithTestServer, launchOn, queueReplies } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const corpus = JSON.parse(readFileSync(new URL("./xss-corpus.json", import.meta.url), "utf8"));
@@ -33,14 +33,13 @@ function inspect(browser) {
 }
 
 describe("untrusted model output in history", () => {
-  const home = newHome();
+  let home;
   let app;
   let server;
   let generations = 0;
 
   before(async () => {
-    server = await startTestServer();
-    addLoopbackBackend(home, server.url);
+    ({ home, server } = await homeWithTestServer());
     for (let start = 0; start < corpus.length; start += BATCH) {
       const batch = corpus.slice(start, start + BATCH);
       await queueReplies(server.url, [{ tokens: batch.map((p) => `${p}\n\n`), reasoning: [batch[0]] }]);
@@ -51,9 +50,7 @@ describe("untrusted model output in history", () => {
       });
       generations += 1;
     }
-    app = await launch(home);
-    await waitForReady(app.browser);
-    await app.browser.$('[data-testid="nav-history"]').click();
+    app = await launchOn(home, "history");
   });
   after(async () => {
     await app?.close();

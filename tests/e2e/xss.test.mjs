@@ -5,22 +5,19 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
-import { addLoopbackBackend, launch, newHome, queueReplies, startTestServer, waitForReady } from "./harness.mjs";
+import { homeWithTestServer, launchOn, queueReplies } from "./harness.mjs";
 
 const corpus = JSON.parse(readFileSync(new URL("./xss-corpus.json", import.meta.url), "utf8"));
 const BATCH = 10;
 
 describe("untrusted model output", () => {
-  const home = newHome();
+  let home;
   let app;
   let server;
 
   before(async () => {
-    server = await startTestServer();
-    addLoopbackBackend(home, server.url);
-    app = await launch(home);
-    await waitForReady(app.browser);
-    await app.browser.$('[data-testid="nav-chat"]').click();
+    ({ home, server } = await homeWithTestServer());
+    app = await launchOn(home, "chat");
   });
   after(async () => {
     await app?.close();

@@ -1,0 +1,5 @@
+//! Local models: GGUF files run in-process with candle.
+
+pub mod model;
+pub mod sampler;
+mod stop;

@@ -40,6 +40,10 @@ pub enum BackendError {
     #[error("The backend is not configured correctly: {reason}.")]
     Config { reason: String },
 
+    /// A local model could not be loaded or run; the message is a sentence.
+    #[error("{message}")]
+    Local { message: String },
+
     #[error("The request was cancelled.")]
     Cancelled,
 }
@@ -53,6 +57,7 @@ impl BackendError {
             BackendError::Provider { .. } => "provider",
             BackendError::Stream { .. } => "stream",
             BackendError::Config { .. } => "config",
+            BackendError::Local { .. } => "local",
             BackendError::Cancelled => "cancelled",
         }
     }

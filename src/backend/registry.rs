@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use super::local::{self, LocalBackend};
 use super::openai::{OpenAiBackend, OpenAiOptions, RetryPolicy, Timeouts};
 use super::{Backend, ModelInfo};
 use crate::secrets::{ApiKey, KeyLocation, Secrets};
@@ -19,12 +20,15 @@ use crate::{Error, Result};
 pub enum BackendKind {
     /// Any OpenAI-compatible HTTP server.
     Openai,
+    /// GGUF models run in-process; built in, never stored.
+    Local,
 }
 
 impl BackendKind {
     fn as_str(self) -> &'static str {
         match self {
             BackendKind::Openai => "openai",
+            BackendKind::Local => "local",
         }
     }
 
@@ -116,6 +120,7 @@ pub struct Backends {
     /// Open backends by name: each keeps its connection pool and its limit
     /// on concurrent requests across all callers.
     open: Arc<Mutex<HashMap<String, OpenBackend>>>,
+    local: Arc<LocalBackend>,
 }
 
 fn account(name: &str) -> String {
@@ -123,11 +128,12 @@ fn account(name: &str) -> String {
 }
 
 impl Backends {
-    pub(crate) fn new(store: Store, secrets: Secrets) -> Self {
+    pub(crate) fn new(store: Store, secrets: Secrets, local: LocalBackend) -> Self {
         Backends {
             store,
             secrets,
             open: Arc::default(),
+            local: Arc::new(local),
         }
     }
 
@@ -282,6 +288,12 @@ impl Backends {
     /// The backend ready to use, opened once and then shared until it is
     /// changed or removed.
     pub async fn open(&self, name: &str) -> Result<OpenBackend> {
+        if name == local::BACKEND_NAME {
+            return Ok(OpenBackend {
+                record: local_record(),
+                backend: self.local.clone(),
+            });
+        }
         if let Some(open) = self.lock().get(name) {
             return Ok(open.clone());
         }
@@ -291,6 +303,7 @@ impl Backends {
             .await?;
         let backend: Arc<dyn Backend> = match record.kind {
             BackendKind::Openai => Arc::new(OpenAiBackend::new(openai_options(&record, key))?),
+            BackendKind::Local => self.local.clone(),
         };
         let opened = OpenBackend { record, backend };
         Ok(self.lock().entry(name.to_owned()).or_insert(opened).clone())
@@ -352,6 +365,19 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<BackendRecord> {
     })
 }
 
+/// The built-in local backend as the other backends are described.
+fn local_record() -> BackendRecord {
+    BackendRecord {
+        id: 0,
+        name: local::BACKEND_NAME.to_owned(),
+        kind: BackendKind::Local,
+        base_url: String::new(),
+        default_model: None,
+        settings: BackendSettings::default(),
+        created_at: String::new(),
+    }
+}
+
 fn validate(mut draft: BackendDraft) -> Result<BackendDraft> {
     let invalid = |reason: String| Error::InvalidBackend { reason };
     draft.name = draft.name.trim().to_owned();
@@ -367,6 +393,12 @@ fn validate(mut draft: BackendDraft) -> Result<BackendDraft> {
         .filter(|p| !p.is_empty());
     if draft.name.is_empty() {
         return Err(invalid("a backend needs a name".into()));
+    }
+    if draft.name == local::BACKEND_NAME {
+        return Err(invalid(format!(
+            "\"{}\" is the built-in backend for local models; choose another name",
+            local::BACKEND_NAME
+        )));
     }
     let url = url::Url::parse(&draft.base_url)
         .map_err(|_| invalid(format!("{:?} is not a URL", draft.base_url)))?;

@@ -96,6 +96,10 @@ struct Loader<'a, R> {
     content: &'a Content,
     reader: &'a mut R,
     device: &'a Device,
+    /// Reports the share of tensor bytes read so far.
+    progress: &'a mut dyn FnMut(f32),
+    read: usize,
+    total: usize,
 }
 
 impl<R: Read + Seek> Loader<'_, R> {
@@ -113,7 +117,10 @@ impl<R: Read + Seek> Loader<'_, R> {
                 info.shape.dims()
             )));
         }
-        Ok(self.content.tensor(self.reader, name, self.device)?)
+        let tensor = self.content.tensor(self.reader, name, self.device)?;
+        self.read += tensor.storage_size_in_bytes();
+        (self.progress)((self.read as f32 / self.total.max(1) as f32).min(1.0));
+        Ok(tensor)
     }
 
     fn matmul(&mut self, name: &str, shape: &[usize]) -> Result<QMatMul, ModelError> {
@@ -140,11 +147,32 @@ impl Transformer {
         reader: &mut R,
         device: &Device,
     ) -> Result<Transformer, ModelError> {
+        Transformer::load_with_progress(content, reader, device, &mut |_| {})
+    }
+
+    /// Like [`Transformer::load`], reporting progress from 0 to 1.
+    pub fn load_with_progress<R: Read + Seek>(
+        content: &Content,
+        reader: &mut R,
+        device: &Device,
+        progress: &mut dyn FnMut(f32),
+    ) -> Result<Transformer, ModelError> {
         let config = ModelConfig::from_metadata(&content.metadata)?;
+        let total = content
+            .tensor_infos
+            .values()
+            .map(|info| {
+                let elements = info.shape.elem_count();
+                elements / info.ggml_dtype.block_size() * info.ggml_dtype.type_size()
+            })
+            .sum();
         let mut loader = Loader {
             content,
             reader,
             device,
+            progress,
+            read: 0,
+            total,
         };
         let d = config.embedding;
         let head = config.head_dim;

@@ -1,0 +1,426 @@
+//! The engine: one worker thread owns the loaded model; requests arrive by
+//! channel, each with its own channel for events, and are served one at a
+//! time. Between tokens the worker checks for cancellation, so stopping is
+//! prompt, and a consumer that goes away stops the work too.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, SystemTime};
+
+use candle_core::Device;
+use serde::Serialize;
+use tokio::sync::{mpsc as async_mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::chat_template::ChatTemplate;
+use super::model::{ModelError, Transformer};
+use super::sampler::{PENALTY_WINDOW, Sampler, SamplingConfig};
+use super::stop::StopMatcher;
+use super::tokenizer::LocalTokenizer;
+use crate::backend::{BackendError, Event, EventStream, GenerateRequest, Prompt};
+
+/// Prompt tokens are fed in slices of this many, so attention scores stay
+/// small and cancellation is checked while a long prompt is read.
+const PROMPT_SLICE: usize = 256;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum EngineStatus {
+    Idle,
+    /// `progress` runs from 0 to 1.
+    Loading { model: String, progress: f32 },
+    Ready { model: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// A model nobody used for this long is unloaded to free its memory.
+    pub idle_unload: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            idle_unload: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+type EventSender = async_mpsc::UnboundedSender<Result<Event, BackendError>>;
+
+enum Message {
+    Generate {
+        model: PathBuf,
+        request: GenerateRequest,
+        cancel: CancellationToken,
+        events: EventSender,
+    },
+    Unload,
+}
+
+/// A handle to the worker; the worker stops when the last handle is gone.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    jobs: mpsc::Sender<Message>,
+    status: watch::Receiver<EngineStatus>,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::Generate { model, .. } => write!(f, "Generate({})", model.display()),
+            Message::Unload => f.write_str("Unload"),
+        }
+    }
+}
+
+impl Engine {
+    pub fn start(options: EngineOptions) -> Engine {
+        let (jobs, inbox) = mpsc::channel();
+        let (status_sender, status) = watch::channel(EngineStatus::Idle);
+        std::thread::Builder::new()
+            .name("local-model".into())
+            .spawn(move || {
+                Worker {
+                    loaded: None,
+                    status: status_sender,
+                }
+                .run(inbox, options)
+            })
+            .expect("spawning the local model thread");
+        Engine { jobs, status }
+    }
+
+    /// Starts a generation with the model at `model`; events arrive on the
+    /// returned stream, which ends after the last choice.
+    pub fn generate(
+        &self,
+        model: PathBuf,
+        request: GenerateRequest,
+        cancel: CancellationToken,
+    ) -> EventStream {
+        let (events, mut receiver) = async_mpsc::unbounded_channel();
+        let sent = self.jobs.send(Message::Generate {
+            model,
+            request,
+            cancel,
+            events,
+        });
+        Box::pin(async_stream::stream! {
+            if sent.is_err() {
+                yield Err(local_error("The local model engine has stopped."));
+                return;
+            }
+            while let Some(event) = receiver.recv().await {
+                yield event;
+            }
+        })
+    }
+
+    pub fn status(&self) -> watch::Receiver<EngineStatus> {
+        self.status.clone()
+    }
+
+    /// Frees the loaded model's memory now.
+    pub fn unload(&self) {
+        let _ = self.jobs.send(Message::Unload);
+    }
+}
+
+fn tokenizer_failed(error: impl std::fmt::Display) -> Stop {
+    Stop::Failed(local_error(error.to_string()))
+}
+
+fn local_error(message: impl Into<String>) -> BackendError {
+    BackendError::Local {
+        message: message.into(),
+    }
+}
+
+struct Worker {
+    loaded: Option<Loaded>,
+    status: watch::Sender<EngineStatus>,
+}
+
+struct Loaded {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    name: String,
+    model: Transformer,
+    tokenizer: LocalTokenizer,
+    template: Option<ChatTemplate>,
+    /// The tokens whose keys and values the model's cache holds.
+    cached: Vec<u32>,
+}
+
+/// Why a generation ended early.
+enum Stop {
+    Cancelled,
+    Failed(BackendError),
+}
+
+impl From<ModelError> for Stop {
+    fn from(error: ModelError) -> Self {
+        Stop::Failed(local_error(error.to_string()))
+    }
+}
+
+impl Worker {
+    fn run(mut self, inbox: mpsc::Receiver<Message>, options: EngineOptions) {
+        loop {
+            match inbox.recv_timeout(options.idle_unload) {
+                Ok(Message::Generate {
+                    model,
+                    request,
+                    cancel,
+                    events,
+                }) => {
+                    let outcome = candle_core::utils::with_threadpool(|| {
+                        self.generate(&model, &request, &cancel, &events)
+                    });
+                    match outcome {
+                        Ok(()) => {}
+                        Err(Stop::Cancelled) => {
+                            let _ = events.send(Err(BackendError::Cancelled));
+                        }
+                        Err(Stop::Failed(error)) => {
+                            let _ = events.send(Err(error));
+                        }
+                    }
+                }
+                Ok(Message::Unload) | Err(RecvTimeoutError::Timeout) => self.unload(),
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    fn unload(&mut self) {
+        if self.loaded.take().is_some() {
+            tracing::info!("local model unloaded");
+        }
+        self.status.send_replace(EngineStatus::Idle);
+    }
+
+    fn ensure_loaded(&mut self, path: &Path) -> Result<&mut Loaded, Stop> {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let current = self
+            .loaded
+            .as_ref()
+            .is_some_and(|loaded| loaded.path == path && loaded.modified == modified);
+        if !current {
+            self.unload();
+            let loaded = self.load(path, modified).map_err(Stop::Failed)?;
+            self.status.send_replace(EngineStatus::Ready {
+                model: loaded.name.clone(),
+            });
+            self.loaded = Some(loaded);
+        }
+        Ok(self.loaded.as_mut().expect("loaded above"))
+    }
+
+    #[tracing::instrument(skip_all, fields(model = %path.display()), err)]
+    fn load(&self, path: &Path, modified: Option<SystemTime>) -> Result<Loaded, BackendError> {
+        let name = path
+            .file_stem()
+            .map_or_else(|| path.display().to_string(), |stem| stem.to_string_lossy().into_owned());
+        self.status.send_replace(EngineStatus::Loading {
+            model: name.clone(),
+            progress: 0.0,
+        });
+        let started = std::time::Instant::now();
+        let content = super::gguf::read(path).map_err(|e| local_error(e.to_string()))?;
+        let file = File::open(path)
+            .map_err(|e| local_error(format!("Cannot open {}: {e}.", path.display())))?;
+        let mut reader = BufReader::new(file);
+        let model = Transformer::load_with_progress(&content, &mut reader, &Device::Cpu, &mut |progress| {
+            self.status.send_replace(EngineStatus::Loading {
+                model: name.clone(),
+                progress,
+            });
+        })
+        .map_err(|e| local_error(e.to_string()))?;
+        let tokenizer = LocalTokenizer::load(path, &content, model.vocab())
+            .map_err(|e| local_error(e.to_string()))?;
+        let template = ChatTemplate::from_content(&content).map_err(|e| local_error(e.to_string()))?;
+        tracing::info!(elapsed = ?started.elapsed(), "local model loaded");
+        Ok(Loaded {
+            path: path.to_owned(),
+            modified,
+            name,
+            model,
+            tokenizer,
+            template,
+            cached: Vec::new(),
+        })
+    }
+
+    fn generate(
+        &mut self,
+        path: &Path,
+        request: &GenerateRequest,
+        cancel: &CancellationToken,
+        events: &EventSender,
+    ) -> Result<(), Stop> {
+        if cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let loaded = self.ensure_loaded(path)?;
+        let prompt = loaded.prompt_tokens(&request.prompt)?;
+        let context = loaded.model.context_length();
+        if prompt.len() >= context {
+            return Err(ModelError::ContextFull {
+                needed: prompt.len() + 1,
+                available: context,
+            }
+            .into());
+        }
+        let room = context - prompt.len();
+        let max_tokens = request
+            .params
+            .max_tokens
+            .map_or(room, |max| (max as usize).min(room));
+        let mut completion_tokens = 0;
+        let mut reused = None;
+        for choice in 0..request.params.n.max(1) {
+            let (logits, kept) = loaded.feed_prompt(&prompt, cancel)?;
+            reused.get_or_insert(kept);
+            let sampling = SamplingConfig::from_params(&request.params, choice);
+            completion_tokens += loaded.sample_choice(
+                choice, logits, sampling, &request.params.stop, max_tokens, cancel, events,
+            )?;
+        }
+        let usage = Event::Usage {
+            prompt: prompt.len() as u32,
+            completion: completion_tokens as u32,
+        };
+        tracing::debug!(reused = reused.unwrap_or(0), "prompt tokens reused from the cache");
+        let _ = events.send(Ok(usage));
+        Ok(())
+    }
+}
+
+impl Loaded {
+    fn prompt_tokens(&self, prompt: &Prompt) -> Result<Vec<u32>, Stop> {
+        let text = match prompt {
+            Prompt::Completion { text } => text.clone(),
+            Prompt::Chat { messages } => match &self.template {
+                Some(template) => template
+                    .render(messages, true, serde_json::Value::Null)
+                    .map_err(|e| Stop::Failed(local_error(e.to_string())))?,
+                None => ChatTemplate::fallback()
+                    .render(messages, true, serde_json::Value::Null)
+                    .map_err(|e| Stop::Failed(local_error(e.to_string())))?,
+            },
+        };
+        let tokens = self
+            .tokenizer
+            .encode(&text, self.tokenizer.add_bos())
+            .map_err(|e| Stop::Failed(local_error(e.to_string())))?;
+        if tokens.is_empty() {
+            return Err(Stop::Failed(local_error("The prompt is empty.")));
+        }
+        Ok(tokens)
+    }
+
+    /// Brings the cache to `prompt`, keeping the prefix it already holds,
+    /// and returns the logits after the prompt and how many tokens were
+    /// reused.
+    fn feed_prompt(
+        &mut self,
+        prompt: &[u32],
+        cancel: &CancellationToken,
+    ) -> Result<(Vec<f32>, usize), Stop> {
+        let shared = self
+            .cached
+            .iter()
+            .zip(prompt)
+            .take_while(|(a, b)| a == b)
+            .count();
+        // The last prompt token is always fed again: its logits are needed.
+        let keep = shared.min(prompt.len() - 1);
+        self.model.truncate_cache(keep);
+        self.cached.truncate(keep);
+        let mut logits = None;
+        for slice in prompt[keep..].chunks(PROMPT_SLICE) {
+            if cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            logits = Some(self.model.forward(slice)?);
+            self.cached.extend_from_slice(slice);
+        }
+        let logits = logits.expect("at least one token is fed");
+        Ok((logits.to_vec1().map_err(ModelError::from)?, keep))
+    }
+
+    /// Samples one choice to its end and returns how many tokens it took.
+    #[allow(clippy::too_many_arguments)]
+    fn sample_choice(
+        &mut self,
+        choice: u32,
+        mut logits: Vec<f32>,
+        sampling: SamplingConfig,
+        stops: &[String],
+        max_tokens: usize,
+        cancel: &CancellationToken,
+        events: &EventSender,
+    ) -> Result<usize, Stop> {
+        let mut sampler = Sampler::new(sampling);
+        let mut decoder = self.tokenizer.stream_decoder();
+        let mut stop = StopMatcher::new(stops);
+        let eos = self.tokenizer.eos_ids().to_vec();
+        let mut produced = 0;
+        let emit = |text: String| -> Result<(), Stop> {
+            if text.is_empty() {
+                return Ok(());
+            }
+            events
+                .send(Ok(Event::Delta { choice, text }))
+                // Nobody listens any more: stop as if cancelled.
+                .map_err(|_| Stop::Cancelled)
+        };
+        let mut met_stop_string = false;
+        let finish_reason = loop {
+            if cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            if produced == max_tokens {
+                break "length";
+            }
+            let recent = &self.cached[self.cached.len().saturating_sub(PENALTY_WINDOW)..];
+            let token = sampler.sample(&mut logits, recent);
+            produced += 1;
+            if eos.contains(&token) {
+                break "stop";
+            }
+            if let Some(piece) = decoder.step(token).map_err(tokenizer_failed)? {
+                let fed = stop.feed(&piece);
+                emit(fed.emit)?;
+                if fed.stopped {
+                    met_stop_string = true;
+                    break "stop";
+                }
+            }
+            if produced == max_tokens {
+                break "length";
+            }
+            logits = self.model.forward(&[token])?.to_vec1().map_err(ModelError::from)?;
+            self.cached.push(token);
+        };
+        if !met_stop_string {
+            let rest = decoder.flush().map_err(tokenizer_failed)?.unwrap_or_default();
+            let fed = stop.feed(&rest);
+            emit(fed.emit)?;
+            if !fed.stopped {
+                emit(stop.finish())?;
+            }
+        }
+        let _ = events.send(Ok(Event::Done {
+            choice,
+            finish_reason: Some(finish_reason.to_owned()),
+        }));
+        Ok(produced)
+    }
+}

@@ -2,6 +2,10 @@
 //! keeps them.
 
 pub mod gguf;
+pub mod manager;
 pub mod summary;
 
+pub use manager::{
+    DownloadProgress, HubFile, HubOptions, ImportMode, LocalModel, ModelError, ModelManager,
+};
 pub use summary::ModelSummary;

@@ -1,7 +1,7 @@
 //! Any OpenAI-compatible server: OpenAI, DeepSeek, Qwen, Ollama, LM Studio,
 //! llama.cpp, vLLM, OpenRouter, ...
 
-mod http_error;
+pub(crate) mod http_error;
 mod retry;
 mod wire;
 
@@ -494,7 +494,7 @@ impl Progress {
     }
 }
 
-fn root_cause(error: &dyn std::error::Error) -> String {
+pub(crate) fn root_cause(error: &dyn std::error::Error) -> String {
     let mut cause = error;
     while let Some(source) = cause.source() {
         cause = source;

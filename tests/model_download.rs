@@ -9,7 +9,7 @@ use std::time::Duration;
 use candle_core::quantized::{GgmlDType, QTensor, gguf_file};
 use candle_core::{Device, Tensor};
 use scriptorium::backend::local::{
-    DownloadProgress, HubFile, HubOptions, LocalModel, ModelError, ModelManager,
+    DownloadProgress, HubFile, HubOptions, LocalModel, ManagerError, ModelManager,
 };
 use scriptorium_test_server::{FakeHub, HubFault, HubRequest};
 use tokio_util::sync::CancellationToken;
@@ -64,7 +64,7 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
-    async fn download(&self, file: &HubFile) -> Result<LocalModel, ModelError> {
+    async fn download(&self, file: &HubFile) -> Result<LocalModel, ManagerError> {
         self.models
             .download(&self.options, file, &|_| {}, &CancellationToken::new())
             .await
@@ -245,7 +245,7 @@ async fn cancelling_keeps_the_part_file_for_a_later_call() {
         .download(&setup.options, &file(), &stop_midway, &cancel)
         .await
         .unwrap_err();
-    let ModelError::Cancelled { part, downloaded } = &error else {
+    let ManagerError::Cancelled { part, downloaded } = &error else {
         panic!("{error}");
     };
     assert_eq!(part, &setup.part());

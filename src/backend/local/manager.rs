@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 pub use download::DownloadProgress;
-pub use error::{ModelError, human_bytes};
+pub use error::{ManagerError, human_bytes};
 pub use hub::{HubFile, HubOptions};
 
 use super::summary::ModelSummary;
@@ -80,13 +80,13 @@ impl ModelManager {
     /// Every model in the folder, by id, with its summary or what is wrong
     /// with it.
     #[tracing::instrument(skip_all, err)]
-    pub async fn list(&self) -> Result<Vec<LocalModel>, ModelError> {
+    pub async fn list(&self) -> Result<Vec<LocalModel>, ManagerError> {
         let dir = self.dir.clone();
         blocking(move || {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-                Err(e) => return Err(ModelError::io("read the folder", &dir)(e)),
+                Err(e) => return Err(ManagerError::io("read the folder", &dir)(e)),
             };
             let mut models: Vec<LocalModel> = entries
                 .filter_map(Result::ok)
@@ -101,10 +101,10 @@ impl ModelManager {
     }
 
     /// One model by id.
-    pub async fn get(&self, id: &str) -> Result<LocalModel, ModelError> {
+    pub async fn get(&self, id: &str) -> Result<LocalModel, ManagerError> {
         let path = self.path_of(id)?;
         if path.symlink_metadata().is_err() {
-            return Err(ModelError::NotFound { id: id.to_owned() });
+            return Err(ManagerError::NotFound { id: id.to_owned() });
         }
         let (dir, id) = (self.dir.clone(), id.to_owned());
         blocking(move || Ok(describe(&dir, id))).await
@@ -112,7 +112,7 @@ impl ModelManager {
 
     /// Deletes a model's file (only the link, for a linked model).
     #[tracing::instrument(skip_all, err, fields(id))]
-    pub async fn delete(&self, id: &str) -> Result<(), ModelError> {
+    pub async fn delete(&self, id: &str) -> Result<(), ManagerError> {
         let path = self.path_of(id)?;
         let id = id.to_owned();
         blocking(move || match std::fs::remove_file(&path) {
@@ -120,15 +120,17 @@ impl ModelManager {
                 tracing::info!(id, "model deleted");
                 Ok(())
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ModelError::NotFound { id }),
-            Err(e) => Err(ModelError::io("delete", path)(e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(ManagerError::NotFound { id })
+            }
+            Err(e) => Err(ManagerError::io("delete", path)(e)),
         })
         .await
     }
 
     /// The file a `--model` argument means: a model id in the folder first,
     /// else a path to a file.
-    pub async fn resolve(&self, id_or_path: &str) -> Result<PathBuf, ModelError> {
+    pub async fn resolve(&self, id_or_path: &str) -> Result<PathBuf, ManagerError> {
         let mut candidates = Vec::new();
         if let Ok(path) = self.path_of(id_or_path) {
             candidates.push(path);
@@ -142,7 +144,7 @@ impl ModelManager {
             candidates
                 .into_iter()
                 .find(|path| path.is_file())
-                .ok_or(ModelError::NotFoundAnywhere { name })
+                .ok_or(ManagerError::NotFoundAnywhere { name })
         })
         .await
     }
@@ -151,7 +153,11 @@ impl ModelManager {
     /// into the folder under its file name. A file that is refused leaves
     /// nothing behind.
     #[tracing::instrument(skip_all, err, fields(source = %source.display()))]
-    pub async fn import(&self, source: &Path, mode: ImportMode) -> Result<LocalModel, ModelError> {
+    pub async fn import(
+        &self,
+        source: &Path,
+        mode: ImportMode,
+    ) -> Result<LocalModel, ManagerError> {
         let (dir, source) = (self.dir.clone(), source.to_owned());
         blocking(move || import::import(&dir, &source, mode)).await
     }
@@ -166,14 +172,14 @@ impl ModelManager {
         file: &HubFile,
         progress: &(dyn Fn(DownloadProgress) + Send + Sync),
         cancel: &CancellationToken,
-    ) -> Result<LocalModel, ModelError> {
+    ) -> Result<LocalModel, ManagerError> {
         let id = download::download(&self.dir, hub, file, progress, cancel).await?;
         self.get(&id).await
     }
 
-    fn path_of(&self, id: &str) -> Result<PathBuf, ModelError> {
+    fn path_of(&self, id: &str) -> Result<PathBuf, ManagerError> {
         if !valid_id(id) {
-            return Err(ModelError::InvalidId { id: id.to_owned() });
+            return Err(ManagerError::InvalidId { id: id.to_owned() });
         }
         Ok(self.dir.join(format!("{id}.{EXTENSION}")))
     }
@@ -216,8 +222,8 @@ fn describe(dir: &Path, id: String) -> LocalModel {
 
 /// Runs file work off the async runtime.
 async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ModelError> + Send + 'static,
-) -> Result<T, ModelError> {
+    work: impl FnOnce() -> Result<T, ManagerError> + Send + 'static,
+) -> Result<T, ManagerError> {
     tokio::task::spawn_blocking(work)
         .await
         .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))

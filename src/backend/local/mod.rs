@@ -8,6 +8,6 @@ pub mod summary;
 
 pub use catalog::{CATALOG, CatalogEntry};
 pub use manager::{
-    DownloadProgress, HubFile, HubOptions, ImportMode, LocalModel, ModelError, ModelManager,
+    DownloadProgress, HubFile, HubOptions, ImportMode, LocalModel, ManagerError, ModelManager,
 };
 pub use summary::ModelSummary;

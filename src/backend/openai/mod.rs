@@ -126,13 +126,7 @@ impl OpenAiBackend {
             .default_headers(headers)
             .connect_timeout(options.timeouts.connect)
             .tcp_nodelay(true);
-        let loopback = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(name)) => name == "localhost",
-            None => false,
-        };
-        if loopback {
+        if is_loopback(&parsed) {
             // A server on this machine is never reached through a proxy.
             client = client.no_proxy();
         } else if let Some(proxy) = options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
@@ -491,6 +485,16 @@ impl Progress {
                 reason: "the server closed the stream before finishing its answer".into(),
             })
         }
+    }
+}
+
+/// Whether `url` names this machine.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
     }
 }
 

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::hub::{Linked, same_origin};
-use super::{HubFile, HubOptions, ModelError, human_bytes};
+use super::{HubFile, HubOptions, ManagerError, human_bytes};
 use crate::backend::local::gguf;
 use crate::backend::openai::root_cause;
 
@@ -42,16 +42,16 @@ pub(super) async fn download(
     file: &HubFile,
     progress: &(dyn Fn(DownloadProgress) + Send + Sync),
     cancel: &CancellationToken,
-) -> Result<String, ModelError> {
+) -> Result<String, ManagerError> {
     let name = file.local_name()?;
     let id = super::id_of_file(Path::new(&name)).unwrap_or_default();
     let endpoint = hub.endpoint_url()?;
     let url = file.url(&endpoint)?;
     let dest = dir.join(&name);
     if dest.symlink_metadata().is_ok() {
-        return Err(ModelError::Exists { id });
+        return Err(ManagerError::Exists { id });
     }
-    std::fs::create_dir_all(dir).map_err(ModelError::io("create the folder", dir))?;
+    std::fs::create_dir_all(dir).map_err(ManagerError::io("create the folder", dir))?;
     let part_path = dir.join(format!("{name}.part"));
     let part = OpenOptions::new()
         .read(true)
@@ -59,14 +59,14 @@ pub(super) async fn download(
         .create(true)
         .truncate(false)
         .open(&part_path)
-        .map_err(ModelError::io("create", &part_path))?;
+        .map_err(ManagerError::io("create", &part_path))?;
     // Two downloads of one file would interleave their bytes.
     if part.try_lock().is_err() {
-        return Err(ModelError::InProgress { file: name });
+        return Err(ManagerError::InProgress { file: name });
     }
     let written = part
         .metadata()
-        .map_err(ModelError::io("read", &part_path))?
+        .map_err(ManagerError::io("read", &part_path))?
         .len();
     let mut job = Job {
         client: hub.client(&endpoint)?,
@@ -122,7 +122,7 @@ struct Job<'a> {
 
 impl Job<'_> {
     /// Attempts until the body is complete, resuming lost connections.
-    async fn run(&mut self, cancel: &CancellationToken) -> Result<(), ModelError> {
+    async fn run(&mut self, cancel: &CancellationToken) -> Result<(), ManagerError> {
         let mut retries_left = self.hub.retries;
         let mut delay = self.hub.retry_delay;
         loop {
@@ -133,7 +133,7 @@ impl Job<'_> {
             };
             if !matches!(
                 error,
-                ModelError::ConnectionLost { .. } | ModelError::Connect { .. }
+                ManagerError::ConnectionLost { .. } | ManagerError::Connect { .. }
             ) {
                 return Err(error);
             }
@@ -155,7 +155,7 @@ impl Job<'_> {
         }
     }
 
-    async fn attempt(&mut self, cancel: &CancellationToken) -> Result<(), ModelError> {
+    async fn attempt(&mut self, cancel: &CancellationToken) -> Result<(), ManagerError> {
         let Some(mut response) = self.respond(cancel).await? else {
             return Ok(());
         };
@@ -180,7 +180,7 @@ impl Job<'_> {
     async fn respond(
         &mut self,
         cancel: &CancellationToken,
-    ) -> Result<Option<reqwest::Response>, ModelError> {
+    ) -> Result<Option<reqwest::Response>, ManagerError> {
         let mut url = self.url.clone();
         for _ in 0..MAX_REDIRECTS {
             let mut request = self.client.get(url.clone());
@@ -202,7 +202,7 @@ impl Job<'_> {
             self.linked.update(response.headers());
             let status = response.status();
             if status.is_redirection() {
-                url = redirect_target(&url, &response).ok_or_else(|| ModelError::Http {
+                url = redirect_target(&url, &response).ok_or_else(|| ManagerError::Http {
                     file: self.file.file.clone(),
                     status: status.as_u16(),
                     message: "a redirect without a valid Location.".into(),
@@ -256,14 +256,14 @@ impl Job<'_> {
                 }
             }
         }
-        Err(ModelError::Http {
+        Err(ManagerError::Http {
             file: self.file.file.clone(),
             status: 310,
             message: format!("more than {MAX_REDIRECTS} redirects."),
         })
     }
 
-    async fn append(&mut self, bytes: &[u8]) -> Result<(), ModelError> {
+    async fn append(&mut self, bytes: &[u8]) -> Result<(), ManagerError> {
         self.writer
             .write_all(bytes)
             .await
@@ -278,7 +278,7 @@ impl Job<'_> {
 
     /// Checks the complete file and moves it into place; a file that fails
     /// a check is deleted, since resuming it cannot mend it.
-    async fn finish(mut self, dest: &Path) -> Result<(), ModelError> {
+    async fn finish(mut self, dest: &Path) -> Result<(), ManagerError> {
         self.report(true);
         self.writer
             .get_ref()
@@ -291,27 +291,27 @@ impl Job<'_> {
         drop(self.writer);
         if let Some(reason) = problem {
             let _ = std::fs::remove_file(&self.part_path);
-            return Err(ModelError::Damaged {
+            return Err(ManagerError::Damaged {
                 file: self.name,
                 reason,
             });
         }
         let (part_path, shown) = (self.part_path.clone(), dest.to_owned());
         // The sentence names the file by its final name, not the .part.
-        let checked =
-            tokio::task::spawn_blocking(move || gguf::read_as(&part_path, &shown, &|_| false))
-                .await
-                .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
+        let checked = super::blocking(move || {
+            gguf::read_as(&part_path, &shown, &|_| false).map_err(ManagerError::from)
+        })
+        .await;
         if let Err(error) = checked {
             let _ = std::fs::remove_file(&self.part_path);
-            return Err(error.into());
+            return Err(error);
         }
         if dest.symlink_metadata().is_ok() {
-            return Err(ModelError::Exists {
+            return Err(ManagerError::Exists {
                 id: super::id_of_file(dest).unwrap_or_default(),
             });
         }
-        std::fs::rename(&self.part_path, dest).map_err(ModelError::io("move into place", dest))
+        std::fs::rename(&self.part_path, dest).map_err(ManagerError::io("move into place", dest))
     }
 
     /// How the complete file differs from what the hub announced, if it does.
@@ -347,12 +347,12 @@ impl Job<'_> {
     }
 
     /// Hashes the bytes an earlier attempt left, through the locked handle.
-    async fn hash_earlier_bytes(&mut self) -> Result<(), ModelError> {
+    async fn hash_earlier_bytes(&mut self) -> Result<(), ManagerError> {
         if self.hasher.is_some() {
             return Ok(());
         }
         self.flush().await?;
-        let read_error = ModelError::io("read", &self.part_path);
+        let read_error = ManagerError::io("read", &self.part_path);
         let mut left = self.written;
         let file = self.writer.get_mut();
         let mut hasher = Sha256::new();
@@ -377,7 +377,7 @@ impl Job<'_> {
     }
 
     /// Empties the part file: the server sends the whole file again.
-    async fn restart(&mut self) -> Result<(), ModelError> {
+    async fn restart(&mut self) -> Result<(), ManagerError> {
         self.flush().await?;
         let file = self.writer.get_mut();
         let emptied = async {
@@ -391,7 +391,7 @@ impl Job<'_> {
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), ModelError> {
+    async fn flush(&mut self) -> Result<(), ManagerError> {
         self.writer.flush().await.map_err(|e| self.write_error(e))
     }
 
@@ -406,15 +406,15 @@ impl Job<'_> {
         }
     }
 
-    fn cancelled(&self) -> ModelError {
+    fn cancelled(&self) -> ManagerError {
         tracing::info!(bytes = self.written, "download cancelled");
-        ModelError::Cancelled {
+        ManagerError::Cancelled {
             part: self.part_path.clone(),
             downloaded: self.written,
         }
     }
 
-    fn lost(&self, error: &reqwest::Error) -> ModelError {
+    fn lost(&self, error: &reqwest::Error) -> ManagerError {
         let reason = if error.is_timeout() {
             format!(
                 "the hub sent nothing for {} s",
@@ -423,7 +423,7 @@ impl Job<'_> {
         } else {
             root_cause(error)
         };
-        ModelError::ConnectionLost {
+        ManagerError::ConnectionLost {
             file: self.name.clone(),
             downloaded: self.written,
             total: self.total,
@@ -432,19 +432,19 @@ impl Job<'_> {
     }
 
     /// A request that got no answer.
-    fn failed(&self, error: &reqwest::Error) -> ModelError {
+    fn failed(&self, error: &reqwest::Error) -> ManagerError {
         if !error.is_connect() {
             return self.lost(error);
         }
-        ModelError::Connect {
+        ManagerError::Connect {
             endpoint: self.endpoint.as_str().trim_end_matches('/').to_owned(),
             reason: root_cause(error),
         }
     }
 
-    fn write_error(&self, error: std::io::Error) -> ModelError {
+    fn write_error(&self, error: std::io::Error) -> ManagerError {
         if error.kind() == std::io::ErrorKind::StorageFull {
-            return ModelError::DiskFull {
+            return ManagerError::DiskFull {
                 dir: self.dir.to_owned(),
                 kept: format!(
                     "; the {} downloaded so far are kept, free some space and download again to resume",
@@ -452,7 +452,7 @@ impl Job<'_> {
                 ),
             };
         }
-        ModelError::io("write", &self.part_path)(error)
+        ManagerError::io("write", &self.part_path)(error)
     }
 }
 

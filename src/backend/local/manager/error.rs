@@ -6,7 +6,7 @@ use crate::ApiError;
 use crate::backend::local::gguf::GgufError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ModelError {
+pub enum ManagerError {
     /// The file is not a model Scriptorium can run.
     #[error(transparent)]
     Gguf(#[from] GgufError),
@@ -92,38 +92,40 @@ pub enum ModelError {
     Cancelled { part: PathBuf, downloaded: u64 },
 }
 
-impl ModelError {
+impl ManagerError {
     /// A stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            ModelError::Gguf(error) => error.code(),
-            ModelError::Io { .. } => "io",
-            ModelError::DiskFull { .. } => "disk_full",
-            ModelError::NotFound { .. } | ModelError::NotFoundAnywhere { .. } => "model_not_found",
-            ModelError::InvalidId { .. } => "invalid_model_id",
-            ModelError::Exists { .. } => "model_exists",
-            ModelError::InvalidRepo { .. } => "invalid_repo",
-            ModelError::NotAGgufName { .. } => "not_gguf",
-            ModelError::InvalidEndpoint { .. } => "invalid_endpoint",
-            ModelError::NoSuchFile { .. }
-            | ModelError::NoSuchRevision { .. }
-            | ModelError::NoSuchRepo { .. } => "hub_not_found",
-            ModelError::AccessDenied { .. } => "hub_access_denied",
-            ModelError::Http { .. } => "http",
-            ModelError::Connect { .. } => "connect",
-            ModelError::ConnectionLost { .. } => "connection_lost",
-            ModelError::Damaged { .. } => "download_damaged",
-            ModelError::InProgress { .. } => "download_in_progress",
-            ModelError::Cancelled { .. } => "cancelled",
+            ManagerError::Gguf(error) => error.code(),
+            ManagerError::Io { .. } => "io",
+            ManagerError::DiskFull { .. } => "disk_full",
+            ManagerError::NotFound { .. } | ManagerError::NotFoundAnywhere { .. } => {
+                "model_not_found"
+            }
+            ManagerError::InvalidId { .. } => "invalid_model_id",
+            ManagerError::Exists { .. } => "model_exists",
+            ManagerError::InvalidRepo { .. } => "invalid_repo",
+            ManagerError::NotAGgufName { .. } => "not_gguf",
+            ManagerError::InvalidEndpoint { .. } => "invalid_endpoint",
+            ManagerError::NoSuchFile { .. }
+            | ManagerError::NoSuchRevision { .. }
+            | ManagerError::NoSuchRepo { .. } => "hub_not_found",
+            ManagerError::AccessDenied { .. } => "hub_access_denied",
+            ManagerError::Http { .. } => "http",
+            ManagerError::Connect { .. } => "connect",
+            ManagerError::ConnectionLost { .. } => "connection_lost",
+            ManagerError::Damaged { .. } => "download_damaged",
+            ManagerError::InProgress { .. } => "download_in_progress",
+            ManagerError::Cancelled { .. } => "cancelled",
         }
     }
 
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,
-    ) -> impl FnOnce(std::io::Error) -> ModelError {
+    ) -> impl FnOnce(std::io::Error) -> ManagerError {
         let path = path.into();
-        move |source| ModelError::Io {
+        move |source| ManagerError::Io {
             action,
             path,
             source,
@@ -131,14 +133,14 @@ impl ModelError {
     }
 }
 
-impl From<&ModelError> for ApiError {
-    fn from(error: &ModelError) -> Self {
+impl From<&ManagerError> for ApiError {
+    fn from(error: &ManagerError) -> Self {
         ApiError::new(error.code(), error)
     }
 }
 
-impl From<ModelError> for ApiError {
-    fn from(error: ModelError) -> Self {
+impl From<ManagerError> for ApiError {
+    fn from(error: ManagerError) -> Self {
         ApiError::from(&error)
     }
 }
@@ -221,12 +223,12 @@ mod tests {
 
     #[test]
     fn access_messages_say_what_to_do() {
-        let without = ModelError::AccessDenied {
+        let without = ManagerError::AccessDenied {
             repo: "meta/llama".into(),
             has_token: false,
         };
         assert!(without.to_string().contains("set HF_TOKEN"), "{without}");
-        let lost = ModelError::ConnectionLost {
+        let lost = ManagerError::ConnectionLost {
             file: "m.gguf".into(),
             downloaded: 1_500_000,
             total: Some(3_000_000),

@@ -6,8 +6,9 @@ use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{EXTENSION, ModelError, valid_id};
+use super::{EXTENSION, ManagerError, valid_id};
 use crate::backend::openai::http_error::message_from_body;
+use crate::backend::openai::is_loopback;
 use crate::secrets::ApiKey;
 
 /// Our own override of the hub address (tests, mirrors).
@@ -57,8 +58,8 @@ impl HubOptions {
         }
     }
 
-    pub(super) fn endpoint_url(&self) -> Result<Url, ModelError> {
-        let invalid = |reason: String| ModelError::InvalidEndpoint {
+    pub(super) fn endpoint_url(&self) -> Result<Url, ManagerError> {
+        let invalid = |reason: String| ManagerError::InvalidEndpoint {
             endpoint: self.endpoint.clone(),
             reason,
         };
@@ -69,7 +70,7 @@ impl HubOptions {
         Ok(url)
     }
 
-    pub(super) fn client(&self, endpoint: &Url) -> Result<reqwest::Client, ModelError> {
+    pub(super) fn client(&self, endpoint: &Url) -> Result<reqwest::Client, ManagerError> {
         let mut client = reqwest::Client::builder()
             .user_agent(concat!("Scriptorium/", env!("CARGO_PKG_VERSION")))
             // Redirects are followed by hand: the hub's redirect carries the
@@ -80,7 +81,7 @@ impl HubOptions {
         if is_loopback(endpoint) {
             client = client.no_proxy();
         }
-        client.build().map_err(|e| ModelError::InvalidEndpoint {
+        client.build().map_err(|e| ManagerError::InvalidEndpoint {
             endpoint: self.endpoint.clone(),
             reason: format!("the HTTP client cannot start ({e})"),
         })
@@ -116,32 +117,32 @@ impl HubFile {
     }
 
     /// The name it gets in the models folder: the file's own name.
-    pub(crate) fn local_name(&self) -> Result<String, ModelError> {
+    pub(crate) fn local_name(&self) -> Result<String, ManagerError> {
         let name = self.file.rsplit('/').next().unwrap_or_default();
         let id = name.strip_suffix(&format!(".{EXTENSION}")).ok_or_else(|| {
-            ModelError::NotAGgufName {
+            ManagerError::NotAGgufName {
                 file: self.file.clone(),
             }
         })?;
         if !valid_id(id) {
-            return Err(ModelError::InvalidId { id: id.to_owned() });
+            return Err(ManagerError::InvalidId { id: id.to_owned() });
         }
         Ok(name.to_owned())
     }
 
     /// `{endpoint}/{owner}/{name}/resolve/{revision}/{file}`, each part
     /// escaped (a revision such as `refs/pr/1` is one segment).
-    pub(crate) fn url(&self, endpoint: &Url) -> Result<Url, ModelError> {
+    pub(crate) fn url(&self, endpoint: &Url) -> Result<Url, ManagerError> {
         let (owner, name) = self
             .repo
             .split_once('/')
             .filter(|(owner, name)| is_repo_part(owner) && is_repo_part(name))
-            .ok_or_else(|| ModelError::InvalidRepo {
+            .ok_or_else(|| ManagerError::InvalidRepo {
                 repo: self.repo.clone(),
             })?;
         let mut url = endpoint.clone();
         url.path_segments_mut()
-            .map_err(|()| ModelError::InvalidEndpoint {
+            .map_err(|()| ManagerError::InvalidEndpoint {
                 endpoint: endpoint.to_string(),
                 reason: "it cannot have a path".into(),
             })?
@@ -158,7 +159,7 @@ impl HubFile {
         headers: &HeaderMap,
         body: &str,
         has_token: bool,
-    ) -> ModelError {
+    ) -> ManagerError {
         let header = |name: &str| {
             headers
                 .get(name)
@@ -167,15 +168,17 @@ impl HubFile {
         };
         let (repo, revision) = (self.repo.clone(), self.revision.clone());
         match (status, header("x-error-code").as_deref()) {
-            (_, Some("RepoNotFound")) => ModelError::NoSuchRepo { repo, has_token },
-            (_, Some("RevisionNotFound")) => ModelError::NoSuchRevision { repo, revision },
-            (404, _) | (_, Some("EntryNotFound")) => ModelError::NoSuchFile {
+            (_, Some("RepoNotFound")) => ManagerError::NoSuchRepo { repo, has_token },
+            (_, Some("RevisionNotFound")) => ManagerError::NoSuchRevision { repo, revision },
+            (404, _) | (_, Some("EntryNotFound")) => ManagerError::NoSuchFile {
                 repo,
                 file: self.file.clone(),
                 revision,
             },
-            (401 | 403, _) | (_, Some("GatedRepo")) => ModelError::AccessDenied { repo, has_token },
-            _ => ModelError::Http {
+            (401 | 403, _) | (_, Some("GatedRepo")) => {
+                ManagerError::AccessDenied { repo, has_token }
+            }
+            _ => ManagerError::Http {
                 file: self.file.clone(),
                 status,
                 message: header("x-error-message").unwrap_or_else(|| message_from_body(body)),
@@ -223,15 +226,6 @@ fn is_repo_part(part: &str) -> bool {
         && part
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost",
-        None => false,
-    }
 }
 
 /// Whether a request to `url` may carry the token meant for `endpoint`.

@@ -3,22 +3,22 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::{EXTENSION, ImportMode, LocalModel, ModelError, valid_id};
+use super::{EXTENSION, ImportMode, LocalModel, ManagerError, valid_id};
 use crate::backend::local::summary::ModelSummary;
 
 pub(super) fn import(
     dir: &Path,
     source: &Path,
     mode: ImportMode,
-) -> Result<LocalModel, ModelError> {
+) -> Result<LocalModel, ManagerError> {
     let id = id_for(source)?;
     // Refused files never reach the folder.
     let summary = ModelSummary::read(source)?;
     let dest = dir.join(format!("{id}.{EXTENSION}"));
     if dest.symlink_metadata().is_ok() {
-        return Err(ModelError::Exists { id });
+        return Err(ManagerError::Exists { id });
     }
-    std::fs::create_dir_all(dir).map_err(ModelError::io("create the folder", dir))?;
+    std::fs::create_dir_all(dir).map_err(ManagerError::io("create the folder", dir))?;
     let linked_to = match mode {
         ImportMode::Copy => {
             copy(source, dir, &dest)?;
@@ -38,7 +38,7 @@ pub(super) fn import(
 
 /// `name.gguf` becomes `name`; a file with another extension keeps its
 /// whole name (it is stored as `name.bin.gguf`).
-fn id_for(source: &Path) -> Result<String, ModelError> {
+fn id_for(source: &Path) -> Result<String, ManagerError> {
     let name = source
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -50,14 +50,14 @@ fn id_for(source: &Path) -> Result<String, ModelError> {
         _ => name,
     };
     if !valid_id(&id) {
-        return Err(ModelError::InvalidId { id });
+        return Err(ManagerError::InvalidId { id });
     }
     Ok(id)
 }
 
 /// Copies through a hidden temporary file that is renamed into place once
 /// complete and on disk.
-fn copy(source: &Path, dir: &Path, dest: &Path) -> Result<(), ModelError> {
+fn copy(source: &Path, dir: &Path, dest: &Path) -> Result<(), ManagerError> {
     let temp = TempFile(dir.join(format!(
         ".{}.{}-{}.import",
         dest.file_name().unwrap_or_default().to_string_lossy(),
@@ -66,39 +66,39 @@ fn copy(source: &Path, dir: &Path, dest: &Path) -> Result<(), ModelError> {
     )));
     std::fs::copy(source, &temp.0).map_err(|e| {
         if e.kind() == std::io::ErrorKind::StorageFull {
-            ModelError::DiskFull {
+            ManagerError::DiskFull {
                 dir: dir.to_owned(),
                 kept: String::new(),
             }
         } else {
-            ModelError::io("copy", source)(e)
+            ManagerError::io("copy", source)(e)
         }
     })?;
     File::open(&temp.0)
         .and_then(|file| file.sync_all())
-        .map_err(ModelError::io("write", &temp.0))?;
+        .map_err(ManagerError::io("write", &temp.0))?;
     // Another import of the same name may have finished meanwhile.
     if dest.symlink_metadata().is_ok() {
-        return Err(ModelError::Exists {
+        return Err(ManagerError::Exists {
             id: super::id_of_file(dest).unwrap_or_default(),
         });
     }
     // Once renamed, the temporary file's drop finds nothing to delete.
-    std::fs::rename(&temp.0, dest).map_err(ModelError::io("move into place", dest))
+    std::fs::rename(&temp.0, dest).map_err(ManagerError::io("move into place", dest))
 }
 
 /// A hard link where the file system allows one, else a symbolic link to
 /// the absolute path. Returns the symbolic link's target.
-fn link(source: &Path, dest: &Path) -> Result<Option<PathBuf>, ModelError> {
+fn link(source: &Path, dest: &Path) -> Result<Option<PathBuf>, ManagerError> {
     let target = source
         .canonicalize()
-        .map_err(ModelError::io("find", source))?;
+        .map_err(ManagerError::io("find", source))?;
     match std::fs::hard_link(&target, dest) {
         Ok(()) => return Ok(None),
         // Another disk, or a file system without hard links.
         Err(error) => tracing::debug!(%error, "no hard link; linking symbolically"),
     }
-    symlink(&target, dest).map_err(ModelError::io("link to", source))?;
+    symlink(&target, dest).map_err(ManagerError::io("link to", source))?;
     Ok(Some(target))
 }
 

@@ -34,7 +34,7 @@ fn model_bytes() -> Vec<u8> {
 }
 
 struct Setup {
-    tmp: tempfile::TempDir,
+    _tmp: tempfile::TempDir,
     hub: FakeHub,
     models: ModelManager,
     options: HubOptions,
@@ -55,7 +55,7 @@ async fn setup() -> Setup {
         ..HubOptions::default()
     };
     Setup {
-        tmp,
+        _tmp: tmp,
         hub,
         models,
         options,
@@ -362,5 +362,4 @@ async fn a_file_that_is_not_a_model_is_refused_and_deleted() {
         )
     );
     assert!(setup.files().is_empty(), "{:?}", setup.files());
-    let _ = &setup.tmp;
 }

@@ -103,11 +103,14 @@ impl ModelManager {
     /// One model by id.
     pub async fn get(&self, id: &str) -> Result<LocalModel, ManagerError> {
         let path = self.path_of(id)?;
-        if path.symlink_metadata().is_err() {
-            return Err(ManagerError::NotFound { id: id.to_owned() });
-        }
         let (dir, id) = (self.dir.clone(), id.to_owned());
-        blocking(move || Ok(describe(&dir, id))).await
+        blocking(move || {
+            if path.symlink_metadata().is_err() {
+                return Err(ManagerError::NotFound { id });
+            }
+            Ok(describe(&dir, id))
+        })
+        .await
     }
 
     /// Deletes a model's file (only the link, for a linked model).

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::backend::local::{EngineOptions, LocalBackend};
+use crate::backend::local::{EngineOptions, LocalBackend, ModelManager};
 use crate::backend::registry::Backends;
 use crate::chat::{ChatRuns, ChatService};
 use crate::paths::DataDir;
@@ -63,7 +63,10 @@ impl Studio {
                 "generations cut off by an earlier exit were marked interrupted"
             );
         }
-        let local = LocalBackend::new(data_dir.models_dir(), EngineOptions::default());
+        let local = LocalBackend::new(
+            ModelManager::new(data_dir.models_dir()),
+            EngineOptions::default(),
+        );
         let backends = Backends::new(
             store.clone(),
             Secrets::new(data_dir.root(), secrets),

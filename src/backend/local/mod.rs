@@ -1,18 +1,26 @@
 //! Local models: GGUF files run in-process with candle, nothing leaves the
-//! machine.
+//! machine; and the folder that keeps them.
 
+pub mod catalog;
 pub mod engine;
+pub mod gguf;
+pub mod manager;
 pub mod model;
 pub mod sampler;
 mod stop;
+pub mod summary;
 
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use tokio_util::sync::CancellationToken;
 
 use super::{Backend, BackendError, EventStream, GenerateRequest, ModelInfo};
+pub use catalog::{CATALOG, CatalogEntry};
 pub use engine::{Engine, EngineOptions, EngineStatus};
+pub use manager::{
+    DownloadProgress, HubFile, HubOptions, ImportMode, LocalModel, ManagerError, ModelManager,
+};
+pub use summary::ModelSummary;
 
 /// The name the local backend answers to.
 pub const BACKEND_NAME: &str = "local";
@@ -20,7 +28,7 @@ pub const BACKEND_NAME: &str = "local";
 /// The `local` backend: models from the models folder, or any GGUF path.
 #[derive(Debug)]
 pub struct LocalBackend {
-    models_dir: PathBuf,
+    models: ModelManager,
     options: EngineOptions,
     /// Started on first use, so a studio that never runs a local model has
     /// no extra thread.
@@ -28,9 +36,9 @@ pub struct LocalBackend {
 }
 
 impl LocalBackend {
-    pub fn new(models_dir: PathBuf, options: EngineOptions) -> LocalBackend {
+    pub fn new(models: ModelManager, options: EngineOptions) -> LocalBackend {
         LocalBackend {
-            models_dir,
+            models,
             options,
             engine: OnceLock::new(),
         }
@@ -40,59 +48,37 @@ impl LocalBackend {
         self.engine
             .get_or_init(|| Engine::start(self.options.clone()))
     }
-
-    /// A model id from the models folder, or a path to a GGUF file.
-    pub fn resolve(&self, model: &str) -> Result<PathBuf, BackendError> {
-        let model = model.trim();
-        let by_id = self.models_dir.join(format!("{model}.gguf"));
-        let candidates = [by_id, PathBuf::from(model)];
-        candidates
-            .into_iter()
-            .find(|path| !model.is_empty() && path.is_file())
-            .ok_or_else(|| BackendError::Local {
-                message: format!(
-                    "There is no local model \"{model}\": give a model id from the models \
-                     folder ({}) or the path of a .gguf file.",
-                    self.models_dir.display()
-                ),
-            })
-    }
 }
 
 #[async_trait::async_trait]
 impl Backend for LocalBackend {
     async fn models(&self) -> Result<Vec<ModelInfo>, BackendError> {
-        let dir = self.models_dir.clone();
-        let ids = tokio::task::spawn_blocking(move || model_ids(&dir))
-            .await
-            .map_err(|e| BackendError::Local {
-                message: format!("Listing local models failed: {e}."),
-            })?;
-        Ok(ids
+        let models = self.models.list().await.map_err(|e| BackendError::Local {
+            message: e.to_string(),
+        })?;
+        Ok(models
             .into_iter()
-            .map(|id| ModelInfo { id, owned_by: None })
+            .filter(|model| model.problem.is_none())
+            .map(|model| ModelInfo {
+                id: model.id,
+                owned_by: None,
+            })
             .collect())
     }
 
     fn generate(&self, request: GenerateRequest, cancel: CancellationToken) -> EventStream {
-        match self.resolve(&request.model) {
-            Ok(path) => self.engine().generate(path, request, cancel),
-            Err(error) => Box::pin(futures::stream::once(async { Err(error) })),
-        }
-    }
-}
-
-/// The ids of the models in `dir`: their file names without `.gguf`.
-fn model_ids(dir: &Path) -> Vec<String> {
-    let mut ids: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let path = entry.path();
-            (path.extension()? == "gguf").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        let models = self.models.clone();
+        let engine = self.engine().clone();
+        Box::pin(async_stream::stream! {
+            match models.resolve(&request.model).await {
+                Ok(path) => {
+                    let mut events = engine.generate(path, request, cancel);
+                    while let Some(event) = futures::StreamExt::next(&mut events).await {
+                        yield event;
+                    }
+                }
+                Err(error) => yield Err(BackendError::Local { message: error.to_string() }),
+            }
         })
-        .collect();
-    ids.sort();
-    ids
+    }
 }

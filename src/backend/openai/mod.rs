@@ -1,7 +1,7 @@
 //! Any OpenAI-compatible server: OpenAI, DeepSeek, Qwen, Ollama, LM Studio,
 //! llama.cpp, vLLM, OpenRouter, ...
 
-mod http_error;
+pub(crate) mod http_error;
 mod retry;
 mod wire;
 
@@ -126,13 +126,7 @@ impl OpenAiBackend {
             .default_headers(headers)
             .connect_timeout(options.timeouts.connect)
             .tcp_nodelay(true);
-        let loopback = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(name)) => name == "localhost",
-            None => false,
-        };
-        if loopback {
+        if is_loopback(&parsed) {
             // A server on this machine is never reached through a proxy.
             client = client.no_proxy();
         } else if let Some(proxy) = options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
@@ -494,7 +488,17 @@ impl Progress {
     }
 }
 
-fn root_cause(error: &dyn std::error::Error) -> String {
+/// Whether `url` names this machine.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    }
+}
+
+pub(crate) fn root_cause(error: &dyn std::error::Error) -> String {
     let mut cause = error;
     while let Some(source) = cause.source() {
         cause = source;

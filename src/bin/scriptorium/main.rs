@@ -7,6 +7,7 @@ mod backend;
 mod doctor;
 mod generate;
 mod history;
+mod model;
 mod template;
 mod vars;
 
@@ -45,6 +46,9 @@ enum Command {
     /// Search, show, export, import, re-run and count past generations
     #[command(subcommand)]
     History(history::Command),
+    /// Manage local models (GGUF)
+    #[command(subcommand)]
+    Model(model::Command),
 }
 
 fn main() -> ExitCode {
@@ -75,5 +79,6 @@ async fn run(command: Command, data_dir: &DataDir) -> anyhow::Result<()> {
         Command::Complete(args) => generate::complete(&studio, args).await,
         Command::Template(command) => template::run(&studio, command).await,
         Command::History(command) => history::run(&studio, command).await,
+        Command::Model(command) => model::run(&studio, command).await,
     }
 }

@@ -4,7 +4,10 @@
 //! a default reply. A reply is a status, headers and a body made of
 //! [`Part`]s, so a test can split bytes anywhere, pause, stall, or break the
 //! connection mid-stream. Every request is recorded for assertions.
+//!
+//! [`FakeHub`] stands in for the Hugging Face hub in model download tests.
 
+mod hub;
 mod reply;
 mod script;
 
@@ -20,6 +23,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use futures::StreamExt;
 
+pub use hub::{FakeHub, HubFault, HubRequest, sha256};
 pub use reply::{Part, Reply, chat_chunk, finish_chunk, usage_chunk};
 pub use script::{replies_from, reply_from};
 

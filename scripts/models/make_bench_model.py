@@ -28,6 +28,8 @@ import numpy as np
 
 import gguf
 
+# no __pycache__ next to the committed scripts
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vocab as V  # noqa: E402
 from make_fixtures import QWEN25_ADDED, TEMPLATES  # noqa: E402

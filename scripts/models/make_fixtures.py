@@ -29,16 +29,17 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 import gguf
 
+# no __pycache__ next to the committed scripts
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chat_render  # noqa: E402
 import vocab as V  # noqa: E402
@@ -256,6 +257,10 @@ class Spec:
     seed: int
     out_scale: float          # spread of the logits (std, roughly)
     attn_gain: float = 1.0    # scale of q/k weights: how peaked attention is
+    bigram: float = 0.0       # weight of the successor table in the output head (untied models)
+    out_gain: float = 1.0     # scale of attn_output / ffn_down: how much each layer adds to the residual
+    post_norm: float = 1.0    # gemma3: level of the post-attention / post-ffw norms
+    memory: float = 0.0       # gemma3: the last MLP holds a successor table, added at this level
     ctx: int = 256
     sliding_window: int = 0   # gemma3 only
     key_length: bool = False  # write {arch}.attention.key_length / value_length
@@ -270,25 +275,26 @@ TOKENIZERS = {
     "gemma3": tok_gemma3,
 }
 
-# Seeds and logit scales were picked with --search so that greedy decoding
-# keeps a wide gap between the best and second-best token at every reference
-# step (see README.md for the margins they give).
+# bigram / memory / out_gain / post_norm were tuned, and the seeds picked from
+# the first 12 with --search, so that greedy decoding keeps a wide gap between
+# the best and second-best token at every reference step and never settles
+# into a loop (README.md lists the margins).
 SPECS = [
     Spec("llama-spm", "llama", "Tiny Llama SPM", "mistral", n_embd=64, n_head=4, n_head_kv=2, head_dim=16,
-         n_ff=128, n_layer=2, rope_base=10000.0, eps=1e-5, wtype="q8_0", tied=False, seed=1000, out_scale=6.0),
+         n_ff=128, n_layer=2, rope_base=10000.0, eps=1e-5, wtype="q8_0", tied=False, seed=1, out_scale=6.0, bigram=8.0, out_gain=0.5),
     Spec("llama-bpe", "llama", "Tiny Llama 3 BPE", "llama3", n_embd=64, n_head=4, n_head_kv=2, head_dim=16,
-         n_ff=192, n_layer=2, rope_base=500000.0, eps=1e-5, wtype="f16", tied=False, seed=2000, out_scale=6.0,
-         key_length=True),
+         n_ff=192, n_layer=2, rope_base=500000.0, eps=1e-5, wtype="f16", tied=False, seed=1, out_scale=6.0,
+         bigram=8.0, out_gain=0.5, key_length=True),
     Spec("qwen2", "qwen2", "Tiny Qwen2", "qwen2.5", n_embd=64, n_head=4, n_head_kv=2, head_dim=16,
-         n_ff=192, n_layer=2, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=False, seed=3000, out_scale=6.0),
+         n_ff=192, n_layer=2, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=False, seed=0, out_scale=6.0, bigram=8.0, out_gain=0.5),
     Spec("qwen3", "qwen3", "Tiny Qwen3", "qwen3", n_embd=64, n_head=4, n_head_kv=2, head_dim=32,
-         n_ff=128, n_layer=2, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=False, seed=4000, out_scale=6.0,
-         key_length=True),
+         n_ff=128, n_layer=2, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=False, seed=1, out_scale=6.0,
+         bigram=8.0, out_gain=0.5, key_length=True),
     Spec("phi3", "phi3", "Tiny Phi-3", "phi3", n_embd=96, n_head=4, n_head_kv=2, head_dim=24,
-         n_ff=160, n_layer=2, rope_base=10000.0, eps=1e-5, wtype="q8_0", tied=False, seed=5000, out_scale=6.0),
+         n_ff=160, n_layer=2, rope_base=10000.0, eps=1e-5, wtype="q8_0", tied=False, seed=3, out_scale=6.0, bigram=6.0, out_gain=0.5),
     Spec("gemma3", "gemma3", "Tiny Gemma 3", "gemma3", n_embd=64, n_head=4, n_head_kv=2, head_dim=32,
-         n_ff=192, n_layer=6, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=True, seed=6000, out_scale=6.0,
-         sliding_window=32, key_length=True),
+         n_ff=640, n_layer=6, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=True, seed=2, out_scale=6.0,
+         post_norm=0.15, memory=3.0, sliding_window=32, key_length=True),
 ]
 SPEC_BY_STEM = {s.stem: s for s in SPECS}
 
@@ -358,23 +364,46 @@ def make_tensors(spec: Spec, n_vocab: int) -> list[Tensor]:
                    Tensor(p + "attn_v.bias", bias(nkv * hd), F32)]
         if spec.arch in ("qwen3", "gemma3"):
             ts += [Tensor(p + "attn_q_norm.weight", norm(hd), F32), Tensor(p + "attn_k_norm.weight", norm(hd), F32)]
-        ts.append(Tensor(p + "attn_output.weight", lin(e, nh * hd), wq))
+        ts.append(Tensor(p + "attn_output.weight", lin(e, nh * hd, spec.out_gain), wq))
         if spec.arch == "gemma3":
-            ts.append(Tensor(p + "post_attention_norm.weight", norm(e), F32))
+            ts.append(Tensor(p + "post_attention_norm.weight", norm(e, spec.post_norm), F32))
         ts.append(Tensor(p + "ffn_norm.weight", norm(e), F32))
         gate, up = lin(ff, e), lin(ff, e)
+        memory_layer = spec.memory and i == spec.n_layer - 1
+        if memory_layer:
+            # Key-value memory for tied-embedding models, where the output head
+            # cannot hold a successor table: unit i fires on token i's
+            # embedding (gelu(gate) * up peaks when the input matches) and writes
+            # the embedding of token i's successor.
+            emb = ts[0].data
+            keys = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+            gate[:n_vocab] = 2.0 * keys
+            up[:n_vocab] = keys
         if spec.arch == "phi3":
             # Phi-3's gate_up_proj: first n_ff rows gate, next n_ff rows up
             ts.append(Tensor(p + "ffn_up.weight", np.concatenate([gate, up], axis=0), wq))
         else:
             ts += [Tensor(p + "ffn_gate.weight", gate, wq), Tensor(p + "ffn_up.weight", up, wq)]
-        ts.append(Tensor(p + "ffn_down.weight", lin(e, ff), wq))
+        down = lin(e, ff, spec.out_gain)
+        if memory_layer:
+            succ = rng.permutation(n_vocab)
+            down[:, :n_vocab] = (keys[succ] / math.sqrt(e)).T
+        ts.append(Tensor(p + "ffn_down.weight", down, wq))
         if spec.arch == "gemma3":
-            ts.append(Tensor(p + "post_ffw_norm.weight", norm(e), F32))
+            ts.append(Tensor(p + "post_ffw_norm.weight", norm(e, spec.memory if memory_layer else spec.post_norm), F32))
     # the final norm carries the logit scale when the head is tied to the embeddings
     ts.append(Tensor("output_norm.weight", norm(e, spec.out_scale if spec.tied else 1.0), F32))
     if not spec.tied:
-        ts.append(Tensor("output.weight", lin(n_vocab, e, spec.out_scale), wq))
+        head = lin(n_vocab, e, spec.out_scale)
+        if spec.bigram:
+            # Each token gets a fixed successor: the successor's output row holds a
+            # copy of the token's embedding. The residual stream still carries the
+            # current token, so that successor usually wins by a wide margin, while
+            # the random part of the head keeps every logit context-dependent.
+            succ = rng.permutation(n_vocab)
+            emb = ts[1 if spec.tok == "llama3" else 0].data
+            head[succ] += (spec.bigram / math.sqrt(e)) * emb
+        ts.append(Tensor("output.weight", head, wq))
     return ts
 
 
@@ -692,22 +721,19 @@ def dump_json(obj, path: Path) -> None:
 
 # --- seed search ---------------------------------------------------------------------------
 
-def search(spec: Spec, tok: Tok, tries: int, start: int, scales: list[float]) -> None:
-    best = []
+def search(spec: Spec, tok: Tok, tries: int, start: int) -> None:
+    """Scores seeds start..start+tries-1 with the spec's other parameters and
+    prints every seed whose greedy margins and variety look good."""
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for out_scale in scales:
-            for seed in range(start, start + tries):
-                s = replace(spec, seed=seed, out_scale=out_scale)
-                path = build(s, tok, Path(tmp))
-                r = score_model(path, tok)
-                best.append((r["min_margin"] / out_scale, r["min_margin"], seed, out_scale, r["min_distinct"]))
-                if r["min_distinct"] >= 8 and r["min_margin"] >= 0.1:
-                    print(f"seed={seed} out_scale={out_scale} min_margin={r['min_margin']:.4f} "
-                          f"distinct={r['min_distinct']}", flush=True)
-    best.sort(reverse=True)
-    print("best (margin/scale, margin, seed, scale, distinct):")
-    for b in best[:10]:
-        print("  ", b)
+        for seed in range(start, start + tries):
+            s = replace(spec, seed=seed)
+            r = score_model(build(s, tok, Path(tmp)), tok)
+            rows.append((r["min_margin"], seed, r["min_distinct"]))
+            if r["min_margin"] >= 1.0 and r["min_distinct"] >= 20:
+                print(f"seed={seed} min_margin={r['min_margin']:.4f} distinct={r['min_distinct']}", flush=True)
+    rows.sort(reverse=True)
+    print("best (min_margin, seed, distinct):", rows[:8])
 
 
 def main() -> None:
@@ -718,12 +744,11 @@ def main() -> None:
     ap.add_argument("--search", choices=list(SPEC_BY_STEM), help="try seeds for one fixture and print margins")
     ap.add_argument("--tries", type=int, default=200)
     ap.add_argument("--start", type=int, default=0)
-    ap.add_argument("--scales", type=str, default="6")
     args = ap.parse_args()
 
     if args.search:
         spec = SPEC_BY_STEM[args.search]
-        search(spec, TOKENIZERS[spec.tok](), args.tries, args.start, [float(x) for x in args.scales.split(",")])
+        search(spec, TOKENIZERS[spec.tok](), args.tries, args.start)
         return
 
     args.out.mkdir(parents=True, exist_ok=True)

@@ -190,7 +190,6 @@ class SpmVocab:
     scores: list[float]
     types: list[int]               # gguf.TokenType values
     specials: dict[str, int]       # control/unknown tokens -> id
-    user_defined: dict[str, int] = field(default_factory=dict)
     rstrip: set[str] = field(default_factory=set)   # added tokens that eat whitespace to their right
 
 

@@ -31,8 +31,14 @@ pub enum Event {
     Delta { choice: u32, text: String },
     /// Reasoning ("thinking") text, kept apart from the answer.
     Reasoning { choice: u32, text: String },
-    /// Token counts as the server reports them.
-    Usage { prompt: u32, completion: u32 },
+    /// Token counts as the server reports them; `cached` prompt tokens
+    /// were not processed again (a reused prefix or a prompt cache).
+    Usage {
+        prompt: u32,
+        completion: u32,
+        #[serde(default)]
+        cached: Option<u32>,
+    },
     /// The choice is complete.
     Done {
         choice: u32,

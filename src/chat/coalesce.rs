@@ -80,6 +80,7 @@ mod tests {
         let usage = RunEvent::Event(Event::Usage {
             prompt: 1,
             completion: 2,
+            cached: None,
         });
         let merged = coalesce(vec![delta(0, "a"), usage.clone(), delta(0, "b")]);
         assert_eq!(merged, vec![delta(0, "a"), usage, delta(0, "b")]);

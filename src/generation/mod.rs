@@ -243,6 +243,7 @@ async fn drive(generation: Generation, sender: mpsc::UnboundedSender<RunEvent>) 
             .map(|c| tokens::estimate(&c.text) + tokens::estimate(&c.reasoning))
             .sum(),
         estimated: true,
+        cached: None,
     });
     let outcome = Outcome {
         id: recorder.id(),
@@ -296,11 +297,16 @@ impl Output {
                     pending.1.push_str(text);
                 }
             }
-            Event::Usage { prompt, completion } => {
+            Event::Usage {
+                prompt,
+                completion,
+                cached,
+            } => {
                 self.usage = Some(TokenUsage {
                     prompt: *prompt,
                     completion: *completion,
                     estimated: false,
+                    cached: *cached,
                 });
             }
             Event::Done {

@@ -58,6 +58,9 @@ pub struct TokenUsage {
     pub completion: u32,
     /// Counted locally because the server reported none.
     pub estimated: bool,
+    /// Prompt tokens served from a cache instead of processed again.
+    #[serde(default)]
+    pub cached: Option<u32>,
 }
 
 /// What a generation was made for, and which row of it.
@@ -147,7 +150,8 @@ pub(crate) fn load(conn: &Connection, id: i64) -> Result<GenerationRecord> {
         .query_row(
             "SELECT id, kind, backend_name, model, params, prompt, status, error,
                     prompt_tokens, completion_tokens, tokens_estimated, ttft_ms, total_ms,
-                    created_at, finished_at, favourite, source_kind, source_id, rerun_of
+                    created_at, finished_at, favourite, source_kind, source_id, rerun_of,
+                    cached_tokens
              FROM generations WHERE id = ?1",
             [id],
             |row| {
@@ -176,6 +180,7 @@ pub(crate) fn load(conn: &Connection, id: i64) -> Result<GenerationRecord> {
                             prompt,
                             completion,
                             estimated: row.get::<_, bool>(10).unwrap_or(false),
+                            cached: row.get(19).unwrap_or(None),
                         }),
                     ttft_ms,
                     total_ms,

@@ -108,6 +108,7 @@ impl Recorder {
                 tx.execute(
                     "UPDATE generations SET status = ?2, error = ?3, prompt_tokens = ?4,
                          completion_tokens = ?5, tokens_estimated = ?6, ttft_ms = ?7, total_ms = ?8,
+                         cached_tokens = ?9,
                          finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                      WHERE id = ?1",
                     params![
@@ -118,7 +119,8 @@ impl Recorder {
                         finish.usage.completion,
                         finish.usage.estimated,
                         finish.ttft_ms,
-                        finish.total_ms
+                        finish.total_ms,
+                        finish.usage.cached
                     ],
                 )?;
                 index::index(&tx, id)?;

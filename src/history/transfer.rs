@@ -151,6 +151,9 @@ fn markdown(record: &GenerationRecord, out: &mut dyn Write) -> std::io::Result<(
             "Tokens: {} prompt, {} completion{estimated}",
             usage.prompt, usage.completion
         )?;
+        if let Some(cached) = usage.cached {
+            write!(out, " · {cached} prompt tokens reused")?;
+        }
     }
     if let Some(total) = record.total_ms {
         write!(out, " · {total} ms")?;
@@ -249,9 +252,9 @@ pub(super) fn import(
         tx.execute(
             "INSERT INTO generations (id, kind, backend_id, backend_name, model, params, prompt,
                  status, error, prompt_tokens, completion_tokens, tokens_estimated, ttft_ms,
-                 total_ms, created_at, finished_at, favourite, source_kind, source_id)
+                 total_ms, created_at, finished_at, favourite, source_kind, source_id, cached_tokens)
              VALUES (?1, ?2, (SELECT id FROM backends WHERE name = ?3), ?3, ?4, ?5, ?6, ?7, ?8,
-                 ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                 ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
                 free.then_some(record.id),
                 record.kind,
@@ -271,6 +274,7 @@ pub(super) fn import(
                 record.favourite,
                 record.source.map(|s| s.kind.as_str()),
                 record.source.map(|s| s.id),
+                record.usage.and_then(|u| u.cached),
             ],
         )
         .map_err(|error| failed(error.to_string()))?;

@@ -14,6 +14,7 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0005_templates.sql"),
     include_str!("migrations/0006_history.sql"),
     include_str!("migrations/0007_conversations.sql"),
+    include_str!("migrations/0008_cached_tokens.sql"),
 ];
 
 /// Rust code run after a migration's SQL, in its transaction.

@@ -292,12 +292,11 @@ impl Worker {
                 choice, logits, sampling, &request.params.stop, max_tokens, cancel, events,
             )?;
         }
-        let usage = Event::Usage {
+        let _ = events.send(Ok(Event::Usage {
             prompt: prompt.len() as u32,
             completion: completion_tokens as u32,
-        };
-        tracing::debug!(reused = reused.unwrap_or(0), "prompt tokens reused from the cache");
-        let _ = events.send(Ok(usage));
+            cached: reused.map(|reused| reused as u32),
+        }));
         Ok(())
     }
 }

@@ -93,6 +93,14 @@ pub(super) struct Message {
 pub(super) struct Usage {
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    pub prompt_tokens_details: Option<PromptTokensDetails>,
+}
+
+/// OpenAI, DeepSeek and others report their prompt cache here.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct PromptTokensDetails {
+    pub cached_tokens: Option<u32>,
 }
 
 impl Chunk {
@@ -127,6 +135,7 @@ impl Chunk {
             events.push(Event::Usage {
                 prompt: usage.prompt_tokens.unwrap_or(0),
                 completion: usage.completion_tokens.unwrap_or(0),
+                cached: usage.prompt_tokens_details.and_then(|d| d.cached_tokens),
             });
         }
         events
@@ -178,7 +187,18 @@ mod tests {
             ),
             vec![Event::Usage {
                 prompt: 7,
-                completion: 3
+                completion: 3,
+                cached: None,
+            }]
+        );
+        assert_eq!(
+            events(
+                r#"{"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":5}}}"#
+            ),
+            vec![Event::Usage {
+                prompt: 7,
+                completion: 3,
+                cached: Some(5),
             }]
         );
         assert_eq!(

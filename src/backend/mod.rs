@@ -6,6 +6,7 @@
 //! releases the connection or the engine.
 
 pub mod error;
+pub mod local;
 pub mod openai;
 pub mod presets;
 pub mod probe;

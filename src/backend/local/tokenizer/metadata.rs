@@ -133,6 +133,19 @@ impl GgufVocab {
     }
 }
 
+/// The text of the token that `tokenizer.ggml.<name>` names, without
+/// reading the whole vocabulary (the chat template needs only BOS and EOS).
+pub(crate) fn token_text(metadata: &HashMap<String, Value>, name: &str) -> Option<String> {
+    let id = integer(metadata.get(&format!("{PREFIX}{name}"))?)?;
+    let Some(Value::Array(tokens)) = metadata.get("tokenizer.ggml.tokens") else {
+        return None;
+    };
+    match tokens.get(usize::try_from(id).ok()?)? {
+        Value::String(text) => Some(text.clone()),
+        _ => None,
+    }
+}
+
 fn same_length(key: &str, len: usize, tokens: usize) -> Result<(), TokenizerError> {
     if len == tokens {
         Ok(())
@@ -284,6 +297,9 @@ mod tests {
         assert!(vocab.scores.is_empty());
         assert_eq!(vocab.name.as_deref(), Some("Tiny"));
         assert_eq!(vocab.id_of("a"), Some(3));
+        assert_eq!(token_text(&meta, "bos_token_id").as_deref(), Some("<s>"));
+        assert_eq!(token_text(&meta, "eot_token_id"), None);
+        assert_eq!(token_text(&meta, "pad_token_id"), None);
     }
 
     #[test]

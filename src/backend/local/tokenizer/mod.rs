@@ -32,6 +32,7 @@ pub use stream::StreamDecoder;
 
 use byte_level::PreTokenizer;
 use metadata::GgufVocab;
+pub(crate) use metadata::token_text;
 
 /// Where a [`LocalTokenizer`] came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,6 +22,13 @@ const END_OF_GENERATION: &[&str] = &[
     "_<EOT>",
     "<|end_of_text|>",
     "<end_of_utterance>",
+    "</s>",
+    "<eos>",
+    "<｜end▁of▁sentence｜>",
+    // Qwen2.5-Coder's fill-in-the-middle separators.
+    "<|fim_pad|>",
+    "<|repo_name|>",
+    "<|file_sep|>",
 ];
 
 /// The ids that end a generation: EOS, EOT, EOM, then every end-like

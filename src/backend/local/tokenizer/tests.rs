@@ -394,11 +394,11 @@ fn unsupported_tokenizers_and_wrong_sizes_are_clear_errors() {
 
     metadata.insert(
         "tokenizer.ggml.pre".into(),
-        candle_core::quantized::gguf_file::Value::String("tekken".into()),
+        candle_core::quantized::gguf_file::Value::String("kimi-k2".into()),
     );
     let error = LocalTokenizer::from_metadata(&content(metadata.clone()), rows).unwrap_err();
     assert!(
-        error.to_string().contains("(\"tekken\") is not supported"),
+        error.to_string().contains("(\"kimi-k2\") is not supported"),
         "{error}"
     );
 

@@ -7,6 +7,7 @@ mod backend;
 mod doctor;
 mod generate;
 mod history;
+mod model_prompt;
 mod template;
 mod vars;
 
@@ -45,6 +46,15 @@ enum Command {
     /// Search, show, export, import, re-run and count past generations
     #[command(subcommand)]
     History(history::Command),
+    /// Local models
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelCommand {
+    /// Print the exact text a local model is fed for a conversation
+    Prompt(model_prompt::PromptArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,5 +85,6 @@ async fn run(command: Command, data_dir: &DataDir) -> anyhow::Result<()> {
         Command::Complete(args) => generate::complete(&studio, args).await,
         Command::Template(command) => template::run(&studio, command).await,
         Command::History(command) => history::run(&studio, command).await,
+        Command::Model(ModelCommand::Prompt(args)) => model_prompt::run(args).await,
     }
 }

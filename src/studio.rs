@@ -67,11 +67,7 @@ impl Studio {
             ModelManager::new(data_dir.models_dir()),
             EngineOptions::default(),
         );
-        let backends = Backends::new(
-            store.clone(),
-            Secrets::new(data_dir.root(), secrets),
-            local,
-        );
+        let backends = Backends::new(store.clone(), Secrets::new(data_dir.root(), secrets), local);
         let studio = Studio {
             data_dir,
             store,

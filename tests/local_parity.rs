@@ -12,12 +12,18 @@ use scriptorium::backend::local::model::Transformer;
 use scriptorium::backend::local::sampler::argmax;
 use serde::Deserialize;
 
-/// The largest difference allowed between our logits and llama.cpp's.
-/// Both quantize activations to 8 bits before each quantized product, but
-/// round and sum in different orders; on these models the differences stay
-/// well below the gap between the two best tokens at every step, so greedy
-/// decoding must agree exactly.
-const LOGIT_TOLERANCE: f32 = 0.02;
+/// How far our logits may be from llama.cpp's at any compared position.
+/// Most positions agree to rounding (below [`EXACT`]); what is left comes
+/// from two approximations of llama.cpp's: GELU read from a table in half
+/// precision (every Gemma position, ~0.2; emulating the table brings it to
+/// 1e-5), and, at an odd position, an 8-bit activation that rounds the
+/// other way. Every reference keeps at least 5.9 between its two best
+/// tokens, so greedy decoding must still agree token for token.
+const LOGIT_TOLERANCE: f32 = 0.3;
+
+/// Agreement to rounding; F16 weights land near 0.01 because llama.cpp
+/// also rounds the activations to half precision for them.
+const EXACT: f32 = 0.02;
 
 #[derive(Deserialize)]
 struct Reference {
@@ -72,27 +78,52 @@ fn every_architecture_decodes_greedily_like_llama_cpp() {
             "no fixture for {wanted}: {architectures:?}"
         );
     }
+    let mut too_far = Vec::new();
     for path in references {
         let reference: Reference =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let mut model = load(&path.with_file_name(&reference.model));
         for case in &reference.greedy {
             let label = format!("{} / {}", reference.model, case.name);
-            assert!(case.continuation.len() >= 32, "{label}: too short a reference");
-            assert!(case.min_margin > 2.0 * LOGIT_TOLERANCE, "{label}: reference too close to call");
+            assert!(
+                case.continuation.len() >= 32,
+                "{label}: too short a reference"
+            );
+            assert!(
+                case.min_margin > 2.0 * LOGIT_TOLERANCE,
+                "{label}: reference too close to call"
+            );
             model.truncate_cache(0);
-            let mut logits: Vec<f32> = model.forward(&case.prompt_tokens).unwrap().to_vec1().unwrap();
+            let mut logits: Vec<f32> = model
+                .forward(&case.prompt_tokens)
+                .unwrap()
+                .to_vec1()
+                .unwrap();
             let mut worst = 0f32;
+            let mut exact = 0;
             for (step, &expected) in case.continuation.iter().enumerate() {
-                let key = if step == 0 { "prompt_last".to_owned() } else { format!("step_{step}") };
+                let key = if step == 0 {
+                    "prompt_last".to_owned()
+                } else {
+                    format!("step_{step}")
+                };
                 if let Some(theirs) = case.logits.get(&key) {
-                    worst = worst.max(max_difference(&logits, theirs));
+                    let difference = max_difference(&logits, theirs);
+                    worst = worst.max(difference);
+                    exact += usize::from(difference <= EXACT);
                 }
                 assert_eq!(argmax(&logits), expected, "{label}: token {step} differs");
                 logits = model.forward(&[expected]).unwrap().to_vec1().unwrap();
             }
-            assert!(worst <= LOGIT_TOLERANCE, "{label}: logits differ by up to {worst}");
-            eprintln!("{label}: {} tokens agree, logits within {worst:.5}", case.continuation.len());
+            if worst > LOGIT_TOLERANCE {
+                too_far.push(format!("{label}: logits differ by up to {worst}"));
+            }
+            // Gemma's GELU table touches every position; elsewhere a stray
+            // rounding may move one position, never most.
+            if !label.contains("gemma") && exact + 1 < case.logits.len() {
+                too_far.push(format!("{label}: only {exact} positions agree to {EXACT}"));
+            }
         }
     }
+    assert!(too_far.is_empty(), "{too_far:#?}");
 }

@@ -31,8 +31,13 @@ const PROMPT_SLICE: usize = 256;
 pub enum EngineStatus {
     Idle,
     /// `progress` runs from 0 to 1.
-    Loading { model: String, progress: f32 },
-    Ready { model: String },
+    Loading {
+        model: String,
+        progress: f32,
+    },
+    Ready {
+        model: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -52,13 +57,15 @@ impl Default for EngineOptions {
 type EventSender = async_mpsc::UnboundedSender<Result<Event, BackendError>>;
 
 enum Message {
-    Generate {
-        model: PathBuf,
-        request: GenerateRequest,
-        cancel: CancellationToken,
-        events: EventSender,
-    },
+    Generate(Box<Job>),
     Unload,
+}
+
+struct Job {
+    model: PathBuf,
+    request: GenerateRequest,
+    cancel: CancellationToken,
+    events: EventSender,
 }
 
 /// A handle to the worker; the worker stops when the last handle is gone.
@@ -71,7 +78,7 @@ pub struct Engine {
 impl std::fmt::Debug for Message {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Message::Generate { model, .. } => write!(f, "Generate({})", model.display()),
+            Message::Generate(job) => write!(f, "Generate({})", job.model.display()),
             Message::Unload => f.write_str("Unload"),
         }
     }
@@ -103,12 +110,12 @@ impl Engine {
         cancel: CancellationToken,
     ) -> EventStream {
         let (events, mut receiver) = async_mpsc::unbounded_channel();
-        let sent = self.jobs.send(Message::Generate {
+        let sent = self.jobs.send(Message::Generate(Box::new(Job {
             model,
             request,
             cancel,
             events,
-        });
+        })));
         Box::pin(async_stream::stream! {
             if sent.is_err() {
                 yield Err(local_error("The local model engine has stopped."));
@@ -172,12 +179,13 @@ impl Worker {
     fn run(mut self, inbox: mpsc::Receiver<Message>, options: EngineOptions) {
         loop {
             match inbox.recv_timeout(options.idle_unload) {
-                Ok(Message::Generate {
-                    model,
-                    request,
-                    cancel,
-                    events,
-                }) => {
+                Ok(Message::Generate(job)) => {
+                    let Job {
+                        model,
+                        request,
+                        cancel,
+                        events,
+                    } = *job;
                     let outcome = candle_core::utils::with_threadpool(|| {
                         self.generate(&model, &request, &cancel, &events)
                     });
@@ -223,9 +231,10 @@ impl Worker {
 
     #[tracing::instrument(skip_all, fields(model = %path.display()), err)]
     fn load(&self, path: &Path, modified: Option<SystemTime>) -> Result<Loaded, BackendError> {
-        let name = path
-            .file_stem()
-            .map_or_else(|| path.display().to_string(), |stem| stem.to_string_lossy().into_owned());
+        let name = path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |stem| stem.to_string_lossy().into_owned(),
+        );
         self.status.send_replace(EngineStatus::Loading {
             model: name.clone(),
             progress: 0.0,
@@ -235,16 +244,18 @@ impl Worker {
         let file = File::open(path)
             .map_err(|e| local_error(format!("Cannot open {}: {e}.", path.display())))?;
         let mut reader = BufReader::new(file);
-        let model = Transformer::load_with_progress(&content, &mut reader, &Device::Cpu, &mut |progress| {
-            self.status.send_replace(EngineStatus::Loading {
-                model: name.clone(),
-                progress,
-            });
-        })
-        .map_err(|e| local_error(e.to_string()))?;
+        let model =
+            Transformer::load_with_progress(&content, &mut reader, &Device::Cpu, &mut |progress| {
+                self.status.send_replace(EngineStatus::Loading {
+                    model: name.clone(),
+                    progress,
+                });
+            })
+            .map_err(|e| local_error(e.to_string()))?;
         let tokenizer = LocalTokenizer::load(path, &content, model.vocab())
             .map_err(|e| local_error(e.to_string()))?;
-        let template = ChatTemplate::from_content(&content).map_err(|e| local_error(e.to_string()))?;
+        let template =
+            ChatTemplate::from_content(&content).map_err(|e| local_error(e.to_string()))?;
         tracing::info!(elapsed = ?started.elapsed(), "local model loaded");
         Ok(Loaded {
             path: path.to_owned(),
@@ -289,7 +300,13 @@ impl Worker {
             reused.get_or_insert(kept);
             let sampling = SamplingConfig::from_params(&request.params, choice);
             completion_tokens += loaded.sample_choice(
-                choice, logits, sampling, &request.params.stop, max_tokens, cancel, events,
+                choice,
+                logits,
+                sampling,
+                &request.params.stop,
+                max_tokens,
+                cancel,
+                events,
             )?;
         }
         let _ = events.send(Ok(Event::Usage {
@@ -405,11 +422,18 @@ impl Loaded {
             if produced == max_tokens {
                 break "length";
             }
-            logits = self.model.forward(&[token])?.to_vec1().map_err(ModelError::from)?;
+            logits = self
+                .model
+                .forward(&[token])?
+                .to_vec1()
+                .map_err(ModelError::from)?;
             self.cached.push(token);
         };
         if !met_stop_string {
-            let rest = decoder.flush().map_err(tokenizer_failed)?.unwrap_or_default();
+            let rest = decoder
+                .flush()
+                .map_err(tokenizer_failed)?
+                .unwrap_or_default();
             let fed = stop.feed(&rest);
             emit(fed.emit)?;
             if !fed.stopped {

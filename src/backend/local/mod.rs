@@ -2,6 +2,7 @@
 //! machine; and the folder that keeps them.
 
 pub mod catalog;
+pub mod chat_template;
 pub mod engine;
 pub mod gguf;
 pub mod manager;
@@ -9,6 +10,7 @@ pub mod model;
 pub mod sampler;
 mod stop;
 pub mod summary;
+pub mod tokenizer;
 
 use std::sync::OnceLock;
 
@@ -16,11 +18,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Backend, BackendError, EventStream, GenerateRequest, ModelInfo};
 pub use catalog::{CATALOG, CatalogEntry};
+pub use chat_template::{ChatTemplate, ChatTemplateError};
 pub use engine::{Engine, EngineOptions, EngineStatus};
 pub use manager::{
     DownloadProgress, HubFile, HubOptions, ImportMode, LocalModel, ManagerError, ModelManager,
 };
 pub use summary::ModelSummary;
+pub use tokenizer::{LocalTokenizer, StreamDecoder, TokenizerError, TokenizerSource};
 
 /// The name the local backend answers to.
 pub const BACKEND_NAME: &str = "local";

@@ -140,7 +140,11 @@ impl Sampler {
             if let Some(penalty) = repetition {
                 // Dividing a negative logit would raise it, so those shrink
                 // by multiplication instead (as llama.cpp and CTRL do).
-                *logit = if *logit > 0.0 { *logit / penalty } else { *logit * penalty };
+                *logit = if *logit > 0.0 {
+                    *logit / penalty
+                } else {
+                    *logit * penalty
+                };
             }
             *logit -= count as f32 * frequency.unwrap_or(0.0) + presence.unwrap_or(0.0);
         }
@@ -148,7 +152,11 @@ impl Sampler {
 }
 
 fn with_default<T>(value: Option<T>, fallback: T, greedy: bool) -> Option<T> {
-    if greedy { value } else { value.or(Some(fallback)) }
+    if greedy {
+        value
+    } else {
+        value.or(Some(fallback))
+    }
 }
 
 /// The first largest logit.
@@ -184,7 +192,10 @@ mod tests {
     #[test]
     fn temperature_zero_is_argmax_even_with_defaults_in_force() {
         let config = SamplingConfig::from_params(&params(0.0), 0);
-        assert_eq!((config.top_k, config.top_p, config.min_p), (None, None, None));
+        assert_eq!(
+            (config.top_k, config.top_p, config.min_p),
+            (None, None, None)
+        );
         let mut sampler = Sampler::new(config);
         let mut logits = vec![0.1, 2.0, 2.0, -1.0];
         // Ties go to the first, as in llama.cpp.
@@ -210,7 +221,9 @@ mod tests {
         let logits = [5.0, 4.0, 0.0, -3.0, -3.0];
         let only = |params: Params| {
             let mut sampler = Sampler::new(SamplingConfig::from_params(&params, 0));
-            let mut seen: Vec<u32> = (0..300).map(|_| sampler.sample(&mut logits.to_vec(), &[])).collect();
+            let mut seen: Vec<u32> = (0..300)
+                .map(|_| sampler.sample(&mut logits.to_vec(), &[]))
+                .collect();
             seen.sort_unstable();
             seen.dedup();
             seen
@@ -223,11 +236,29 @@ mod tests {
             ..Params::default()
         };
         assert_eq!(only(open.clone()), [0, 1, 2, 3, 4]);
-        assert_eq!(only(Params { top_k: Some(2), ..open.clone() }), [0, 1]);
+        assert_eq!(
+            only(Params {
+                top_k: Some(2),
+                ..open.clone()
+            }),
+            [0, 1]
+        );
         // Probabilities ≈ 0.72, 0.27, 0.005: 0.9 needs the first two.
-        assert_eq!(only(Params { top_p: Some(0.9), ..open.clone() }), [0, 1]);
+        assert_eq!(
+            only(Params {
+                top_p: Some(0.9),
+                ..open.clone()
+            }),
+            [0, 1]
+        );
         // 0.27 ≥ 0.3 × 0.72 survives; 0.005 does not.
-        assert_eq!(only(Params { min_p: Some(0.3), ..open }), [0, 1]);
+        assert_eq!(
+            only(Params {
+                min_p: Some(0.3),
+                ..open
+            }),
+            [0, 1]
+        );
     }
 
     #[test]
@@ -244,6 +275,14 @@ mod tests {
         recent.extend([0, 0, 1]);
         sampler.penalize(&mut logits, &recent);
         // Token 3 fell out of the window by three places but still appears.
-        assert_eq!(logits, [4.0 / 2.0 - 1.0 - 0.25, -2.0 - 0.5 - 0.25, 3.0, 0.5 - 30.5 - 0.25]);
+        assert_eq!(
+            logits,
+            [
+                4.0 / 2.0 - 1.0 - 0.25,
+                -2.0 - 0.5 - 0.25,
+                3.0,
+                0.5 - 30.5 - 0.25
+            ]
+        );
     }
 }

@@ -87,9 +87,15 @@ mod tests {
 
     #[test]
     fn a_stop_split_across_pieces_is_not_emitted() {
-        assert_eq!(run(&["\nUser:"], &["Hi", " there\nU", "se", "r: more"]), ("Hi there".into(), true));
+        assert_eq!(
+            run(&["\nUser:"], &["Hi", " there\nU", "se", "r: more"]),
+            ("Hi there".into(), true)
+        );
         assert_eq!(run(&["END"], &["abcE", "N", "x"]), ("abcENx".into(), false));
-        assert_eq!(run(&["。\n"], &["你好", "。", "\n再见"]), ("你好".into(), true));
+        assert_eq!(
+            run(&["。\n"], &["你好", "。", "\n再见"]),
+            ("你好".into(), true)
+        );
         assert_eq!(run(&[], &["a", "b"]), ("ab".into(), false));
     }
 

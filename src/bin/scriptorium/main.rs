@@ -8,6 +8,7 @@ mod doctor;
 mod generate;
 mod history;
 mod model;
+mod model_prompt;
 mod template;
 mod vars;
 

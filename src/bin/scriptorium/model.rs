@@ -38,6 +38,8 @@ pub enum Command {
     },
     /// Delete a model
     Rm { id: String },
+    /// Print the exact text a model is fed for a conversation
+    Prompt(crate::model_prompt::PromptArgs),
     /// Models ready to download, with the one to start with marked *
     Catalog {
         /// Print JSON instead of a table
@@ -49,6 +51,7 @@ pub enum Command {
 pub async fn run(studio: &Studio, command: Command) -> anyhow::Result<()> {
     let models = studio.models();
     match command {
+        Command::Prompt(args) => crate::model_prompt::run(studio, args).await,
         Command::List { json } => {
             let list = models.list().await?;
             if json {

@@ -110,7 +110,7 @@ impl ModelConfig {
         let kv_heads = keys
             .optional_usize(&key("attention.head_count_kv"))?
             .unwrap_or(heads);
-        if heads == 0 || kv_heads == 0 || heads % kv_heads != 0 {
+        if heads == 0 || kv_heads == 0 || !heads.is_multiple_of(kv_heads) {
             return Err(ModelError::Invalid(format!(
                 "{heads} attention heads cannot share {kv_heads} key/value heads"
             )));
@@ -185,7 +185,7 @@ impl ModelConfig {
     /// The window layer `index` attends within, if it is a windowed layer.
     pub fn window_of_layer(&self, index: usize) -> Option<usize> {
         self.sliding_window
-            .filter(|window| (index + 1) % window.period != 0)
+            .filter(|window| !(index + 1).is_multiple_of(window.period))
             .map(|window| window.size)
     }
 
@@ -277,7 +277,10 @@ mod tests {
 
     fn metadata(architecture: &str, extra: &[(&str, Value)]) -> HashMap<String, Value> {
         let mut map = HashMap::new();
-        map.insert("general.architecture".into(), Value::String(architecture.into()));
+        map.insert(
+            "general.architecture".into(),
+            Value::String(architecture.into()),
+        );
         let base = [
             ("embedding_length", Value::U32(64)),
             ("block_count", Value::U32(2)),
@@ -319,7 +322,15 @@ mod tests {
         let windows: Vec<_> = (0..7).map(|layer| config.window_of_layer(layer)).collect();
         assert_eq!(
             windows,
-            [Some(512), Some(512), Some(512), Some(512), Some(512), None, Some(512)]
+            [
+                Some(512),
+                Some(512),
+                Some(512),
+                Some(512),
+                Some(512),
+                None,
+                Some(512)
+            ]
         );
         assert_eq!(config.rope_of_layer(0), (10_000.0, 1.0));
         assert_eq!(config.rope_of_layer(5), (1e6, 1.0));
@@ -343,7 +354,10 @@ mod tests {
         let mut map = metadata("qwen3", &[]);
         map.remove("qwen3.block_count");
         let error = ModelConfig::from_metadata(&map).unwrap_err();
-        assert!(error.to_string().contains("qwen3.block_count is missing"), "{error}");
+        assert!(
+            error.to_string().contains("qwen3.block_count is missing"),
+            "{error}"
+        );
 
         let map = metadata("qwen3", &[("context_length", Value::U64(u64::MAX))]);
         let error = ModelConfig::from_metadata(&map).unwrap_err();

@@ -72,8 +72,12 @@ mod tests {
     #[test]
     fn grows_past_its_capacity_and_keeps_what_it_held() {
         let mut cache = KvCache::default();
-        cache.append(&positions(0, 200), &positions(0, 200)).unwrap();
-        let (k, v) = cache.append(&positions(200, 300), &positions(200, 300)).unwrap();
+        cache
+            .append(&positions(0, 200), &positions(0, 200))
+            .unwrap();
+        let (k, v) = cache
+            .append(&positions(200, 300), &positions(200, 300))
+            .unwrap();
         assert_eq!(cache.len(), 300);
         assert_eq!(values(&k), values(&positions(0, 300)));
         assert_eq!(values(&v), values(&positions(0, 300)));
@@ -84,7 +88,9 @@ mod tests {
         let mut cache = KvCache::default();
         cache.append(&positions(0, 10), &positions(0, 10)).unwrap();
         cache.truncate(4);
-        let (k, _) = cache.append(&positions(100, 102), &positions(100, 102)).unwrap();
+        let (k, _) = cache
+            .append(&positions(100, 102), &positions(100, 102))
+            .unwrap();
         assert_eq!(values(&k), [0.0, 1.0, 2.0, 3.0, 100.0, 101.0]);
         cache.truncate(50);
         assert_eq!(cache.len(), 6);

@@ -17,8 +17,8 @@ use candle_core::quantized::gguf_file::Content;
 use candle_core::quantized::{QMatMul, QTensor};
 use candle_core::{D, DType, Device, Module, Tensor};
 
-pub use config::{Architecture, ModelConfig};
 use config::Activation;
+pub use config::{Architecture, ModelConfig};
 use kv_cache::KvCache;
 use rope::Rope;
 
@@ -86,7 +86,10 @@ enum Projections {
 
 #[derive(Debug)]
 enum Ffn {
-    Separate { gate: QMatMul, up: QMatMul },
+    Separate {
+        gate: QMatMul,
+        up: QMatMul,
+    },
     /// Phi-3: one matrix yields gate then up.
     Fused(QMatMul),
 }
@@ -108,9 +111,11 @@ impl<R: Read + Seek> Loader<'_, R> {
     }
 
     fn quantized(&mut self, name: &str, shape: &[usize]) -> Result<QTensor, ModelError> {
-        let info = self.content.tensor_infos.get(name).ok_or_else(|| {
-            ModelError::Invalid(format!("the tensor {name} is missing"))
-        })?;
+        let info = self
+            .content
+            .tensor_infos
+            .get(name)
+            .ok_or_else(|| ModelError::Invalid(format!("the tensor {name} is missing")))?;
         if info.shape.dims() != shape {
             return Err(ModelError::Invalid(format!(
                 "the tensor {name} has shape {:?}, expected {shape:?}",
@@ -131,7 +136,11 @@ impl<R: Read + Seek> Loader<'_, R> {
         Ok(self.quantized(name, shape)?.dequantize(self.device)?)
     }
 
-    fn optional_dense(&mut self, name: &str, shape: &[usize]) -> Result<Option<Tensor>, ModelError> {
+    fn optional_dense(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+    ) -> Result<Option<Tensor>, ModelError> {
         if self.has(name) {
             self.dense(name, shape).map(Some)
         } else {
@@ -383,7 +392,10 @@ impl Layer {
             Ffn::Fused(both) => {
                 let both = both.forward(&h)?;
                 let half = both.dim(D::Minus1)? / 2;
-                (both.narrow(D::Minus1, 0, half)?, both.narrow(D::Minus1, half, half)?)
+                (
+                    both.narrow(D::Minus1, 0, half)?,
+                    both.narrow(D::Minus1, half, half)?,
+                )
             }
         };
         let gate = match config.activation {
@@ -516,7 +528,11 @@ mod tests {
     }
 
     fn assert_close(a: &[f32], b: &[f32], what: &str) {
-        let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        let worst = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
         assert!(worst < 2e-3, "{what}: logits differ by {worst}");
     }
 
@@ -535,7 +551,11 @@ mod tests {
             let chunked = logits(&mut model, &tokens[5..]);
             assert_close(&whole, &chunked, architecture);
             model.truncate_cache(0);
-            let stepped = tokens.iter().map(|&t| logits(&mut model, &[t])).last().unwrap();
+            let stepped = tokens
+                .iter()
+                .map(|&t| logits(&mut model, &[t]))
+                .last()
+                .unwrap();
             assert_close(&whole, &stepped, architecture);
         }
     }
@@ -570,11 +590,17 @@ mod tests {
 
     #[test]
     fn masks_the_future_and_beyond_the_window() {
-        let mask = attention_mask(2, 2, Some(3), 1, &Device::Cpu).unwrap().unwrap();
+        let mask = attention_mask(2, 2, Some(3), 1, &Device::Cpu)
+            .unwrap()
+            .unwrap();
         let rows: Vec<Vec<f32>> = mask.to_vec2().unwrap();
         let ninf = f32::NEG_INFINITY;
         // Query 2 sees keys 0..=2 (window 3); query 3 sees keys 1..=3.
         assert_eq!(rows, [vec![0.0, 0.0, 0.0, ninf], vec![ninf, 0.0, 0.0, 0.0]]);
-        assert!(attention_mask(1, 10, None, 4, &Device::Cpu).unwrap().is_none());
+        assert!(
+            attention_mask(1, 10, None, 4, &Device::Cpu)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -76,9 +76,21 @@ mod tests {
             .reshape((1, 1, 1, 4))
             .unwrap();
         let rope = Rope::new(4, 100.0, 1.0, None, 8, RopeStyle::Interleaved, &device).unwrap();
-        let same: Vec<f32> = rope.apply(&x, 0).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let same: Vec<f32> = rope
+            .apply(&x, 0)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         assert_eq!(same, [1.0, 0.0, 1.0, 0.0]);
-        let turned: Vec<f32> = rope.apply(&x, 3).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let turned: Vec<f32> = rope
+            .apply(&x, 3)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         // Pair 0 turns by 3 rad, pair 1 by 3 / 100^(2/4) = 0.3 rad.
         let expected = [3f32.cos(), 3f32.sin(), 0.3f32.cos(), 0.3f32.sin()];
         for (got, want) in turned.iter().zip(expected) {
@@ -89,12 +101,21 @@ mod tests {
     #[test]
     fn factors_and_scaling_slow_the_rotation() {
         let device = Device::Cpu;
-        let x = Tensor::new(&[1f32, 0.0], &device).unwrap().reshape((1, 1, 1, 2)).unwrap();
+        let x = Tensor::new(&[1f32, 0.0], &device)
+            .unwrap()
+            .reshape((1, 1, 1, 2))
+            .unwrap();
         let plain = Rope::new(2, 10.0, 1.0, None, 8, RopeStyle::Halves, &device).unwrap();
-        let factored = Rope::new(2, 10.0, 1.0, Some(&[2.0]), 8, RopeStyle::Halves, &device).unwrap();
+        let factored =
+            Rope::new(2, 10.0, 1.0, Some(&[2.0]), 8, RopeStyle::Halves, &device).unwrap();
         let scaled = Rope::new(2, 10.0, 0.5, None, 8, RopeStyle::Halves, &device).unwrap();
         let at = |rope: &Rope, position| -> Vec<f32> {
-            rope.apply(&x, position).unwrap().flatten_all().unwrap().to_vec1().unwrap()
+            rope.apply(&x, position)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1()
+                .unwrap()
         };
         assert_eq!(at(&factored, 4), at(&plain, 2));
         assert_eq!(at(&scaled, 4), at(&plain, 2));

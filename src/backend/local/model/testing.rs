@@ -19,9 +19,10 @@ const FFN: usize = 128;
 /// A GGUF file of `architecture` with two layers and random weights.
 pub fn tiny_model(architecture: &str, sliding_window: Option<u32>) -> Vec<u8> {
     let device = Device::Cpu;
-    let mut metadata: Vec<(String, Value)> = vec![
-        ("general.architecture".into(), Value::String(architecture.into())),
-    ];
+    let mut metadata: Vec<(String, Value)> = vec![(
+        "general.architecture".into(),
+        Value::String(architecture.into()),
+    )];
     let mut key = |suffix: &str, value: Value| {
         metadata.push((format!("{architecture}.{suffix}"), value));
     };
@@ -51,13 +52,18 @@ pub fn tiny_model(architecture: &str, sliding_window: Option<u32>) -> Vec<u8> {
         QTensor::quantize(&tensor, dtype).unwrap()
     };
     let norm = |random: &mut dyn FnMut(&[usize], GgmlDType, f64) -> QTensor, size| {
-        let noise = random(&[size], GgmlDType::F32, 0.2).dequantize(&Device::Cpu).unwrap();
+        let noise = random(&[size], GgmlDType::F32, 0.2)
+            .dequantize(&Device::Cpu)
+            .unwrap();
         QTensor::quantize(&(noise + 1.0).unwrap(), GgmlDType::F32).unwrap()
     };
     let q8 = GgmlDType::Q8_0;
     let (q_dim, kv_dim) = (HEADS * HEAD, KV_HEADS * HEAD);
     let mut tensors: Vec<(String, QTensor)> = vec![
-        ("token_embd.weight".into(), random(&[VOCAB, EMBEDDING], q8, 1.0)),
+        (
+            "token_embd.weight".into(),
+            random(&[VOCAB, EMBEDDING], q8, 1.0),
+        ),
         ("output_norm.weight".into(), norm(&mut random, EMBEDDING)),
         ("output.weight".into(), random(&[VOCAB, EMBEDDING], q8, 0.5)),
     ];
@@ -70,7 +76,10 @@ pub fn tiny_model(architecture: &str, sliding_window: Option<u32>) -> Vec<u8> {
         add("attn_output.weight", random(&[EMBEDDING, q_dim], q8, 0.3));
         add("ffn_down.weight", random(&[EMBEDDING, FFN], q8, 0.3));
         if architecture == "phi3" {
-            add("attn_qkv.weight", random(&[q_dim + 2 * kv_dim, EMBEDDING], q8, 0.3));
+            add(
+                "attn_qkv.weight",
+                random(&[q_dim + 2 * kv_dim, EMBEDDING], q8, 0.3),
+            );
             add("ffn_up.weight", random(&[2 * FFN, EMBEDDING], q8, 0.3));
         } else {
             add("attn_q.weight", random(&[q_dim, EMBEDDING], q8, 0.3));

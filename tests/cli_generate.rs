@@ -41,7 +41,7 @@ async fn add_backend(home: &Path, server: &TestServer) {
     add.args([
         "backend",
         "add",
-        "local",
+        "loopback",
         "--base-url",
         &server.base_url(),
         "--model",
@@ -90,7 +90,7 @@ async fn chat_json_reports_choices_usage_timings_and_id() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["status"], "done");
-    assert_eq!(report["backend"], "local");
+    assert_eq!(report["backend"], "loopback");
     assert_eq!(report["model"], "test-model");
     assert_eq!(report["choices"][0]["text"], "Hello from the test server.");
     assert_eq!(
@@ -171,26 +171,26 @@ async fn backend_list_test_default_and_rm() {
     assert!(run(second).await.status.success());
 
     let mut default = scriptorium(home.path());
-    default.args(["backend", "default", "local"]);
+    default.args(["backend", "default", "loopback"]);
     assert!(run(default).await.status.success());
     let mut list = scriptorium(home.path());
     list.args(["backend", "list"]);
     let listing = text(&run(list).await.stdout);
-    assert!(listing.contains("* local"), "{listing}");
+    assert!(listing.contains("* loopback"), "{listing}");
     assert!(listing.contains("http://127.0.0.1:11434/v1"), "{listing}");
 
     let mut test = scriptorium(home.path());
-    test.args(["backend", "test", "local"]);
+    test.args(["backend", "test", "loopback"]);
     let tested = run(test).await;
     assert!(
-        text(&tested.stdout).starts_with("local: 2 models in "),
+        text(&tested.stdout).starts_with("loopback: 2 models in "),
         "{}",
         text(&tested.stdout)
     );
     assert!(text(&tested.stdout).contains("test-model-large"));
 
     let mut rm = scriptorium(home.path());
-    rm.args(["backend", "rm", "local"]);
+    rm.args(["backend", "rm", "loopback"]);
     assert!(run(rm).await.status.success());
     let mut json = scriptorium(home.path());
     json.args(["backend", "list", "--json"]);

@@ -53,7 +53,7 @@ async fn add_backend(home: &Path, server: &TestServer) {
         &[
             "backend",
             "add",
-            "local",
+            "loopback",
             "--base-url",
             &server.base_url(),
             "--model",
@@ -175,7 +175,7 @@ async fn search_show_favourite_export_import_rerun_and_stats() {
 
     let stats = json(home, &["history", "stats", "--json"]).await;
     assert_eq!(stats["generations"], 3);
-    assert_eq!(stats["perBackend"][0]["backend"], "local");
+    assert_eq!(stats["perBackend"][0]["backend"], "loopback");
     assert_eq!(stats["perBackend"][0]["generations"], 3);
 
     run(home, &["history", "rm", "2"]).await;

@@ -32,7 +32,7 @@ async fn add_backend(studio: &Studio, server: &TestServer) {
         .backends()
         .add(
             BackendDraft {
-                name: "local".into(),
+                name: "loopback".into(),
                 kind: BackendKind::Openai,
                 base_url: server.base_url(),
                 default_model: Some("test-model".into()),
@@ -722,7 +722,7 @@ fn arbitrary_record() -> impl Strategy<Value = GenerationRecord> {
     (
         (
             prop::sample::select(vec!["chat", "complete", "story", "translate"]),
-            prop::option::of(prop::sample::select(vec!["local", "远程"])),
+            prop::option::of(prop::sample::select(vec!["loopback", "远程"])),
             prop::option::of("[a-z0-9.-]{1,12}"),
             prop::option::of(0.0f64..2.0),
             prop::bool::ANY,

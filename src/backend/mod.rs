@@ -36,7 +36,7 @@ pub enum Event {
     Usage {
         prompt: u32,
         completion: u32,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         cached: Option<u32>,
     },
     /// The choice is complete.

@@ -59,7 +59,7 @@ pub struct TokenUsage {
     /// Counted locally because the server reported none.
     pub estimated: bool,
     /// Prompt tokens served from a cache instead of processed again.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached: Option<u32>,
 }
 

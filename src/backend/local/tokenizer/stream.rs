@@ -8,6 +8,9 @@ use tokenizers::Tokenizer;
 
 use super::TokenizerError;
 
+/// Byte tokens held back at most, waiting for a character to complete.
+const MAX_HELD: usize = 8;
+
 /// Turns generated token ids into text pieces.
 ///
 /// Concatenated, the pieces are the text that follows the prompt: a token
@@ -19,10 +22,10 @@ pub struct StreamDecoder {
     tokenizer: Arc<Tokenizer>,
     /// Tokens that give context to the next one, then the held-back ones.
     ids: Vec<u32>,
-    /// The text of the context tokens, already given out.
+    /// How many of `ids` are context: the tokens of the last piece.
+    context: usize,
+    /// The text of the context tokens, given out.
     prefix: String,
-    /// Where the context ends in `ids`.
-    prefix_index: usize,
     /// What a fresh decoder starts from.
     primer: Vec<u32>,
 }
@@ -45,8 +48,8 @@ impl StreamDecoder {
         let mut decoder = StreamDecoder {
             tokenizer,
             ids: Vec::new(),
+            context: 0,
             prefix: String::new(),
-            prefix_index: 0,
             primer,
         };
         decoder.reset();
@@ -55,8 +58,8 @@ impl StreamDecoder {
 
     fn reset(&mut self) {
         self.ids = self.primer.clone();
+        self.context = self.ids.len();
         self.prefix = self.decode(&self.primer).unwrap_or_default();
-        self.prefix_index = 0;
     }
 
     fn decode(&self, ids: &[u32]) -> Result<String, TokenizerError> {
@@ -70,29 +73,41 @@ impl StreamDecoder {
     /// The text `id` completes, if any: `None` while a character is
     /// incomplete, and for special tokens.
     pub fn step(&mut self, id: u32) -> Result<Option<String>, TokenizerError> {
-        // The algorithm of `tokenizers::DecodeStream`, on owned state so the
-        // decoder can live as long as the generation does.
-        tokenizers::step_decode_stream(
-            &self.tokenizer,
-            vec![id],
-            true,
-            &mut self.ids,
-            &mut self.prefix,
-            &mut self.prefix_index,
-        )
-        .map_err(|e| TokenizerError::Decode {
-            reason: e.to_string(),
-        })
+        self.ids.push(id);
+        let held = self.ids.len() - self.context;
+        let text = self.decode(&self.ids)?;
+        // A character takes at most four byte tokens; past that the bytes
+        // are not going to form one, and they go out as they are.
+        if text.ends_with(char::REPLACEMENT_CHARACTER) && held < MAX_HELD {
+            return Ok(None);
+        }
+        let new = self.new_text(text)?;
+        if new.is_empty() {
+            return Ok(None);
+        }
+        self.ids.drain(..self.context);
+        self.context = self.ids.len();
+        self.prefix = self.decode(&self.ids)?;
+        Ok(Some(new))
+    }
+
+    /// What `text`, the decoded context and held tokens, adds to the
+    /// context. Decoding the held tokens with their context keeps the
+    /// spaces SentencePiece writes; when more bytes regroup the context's
+    /// text (a byte run that turns out invalid), what was given out stays
+    /// given out and the held tokens are decoded alone.
+    fn new_text(&self, text: String) -> Result<String, TokenizerError> {
+        match text.strip_prefix(self.prefix.as_str()) {
+            Some(new) => Ok(new.to_owned()),
+            None => self.decode(&self.ids[self.context..]),
+        }
     }
 
     /// The text still held back when the generation ends (a character cut
     /// off by the token limit comes out as U+FFFD), and a fresh start.
     pub fn flush(&mut self) -> Result<Option<String>, TokenizerError> {
         let text = self.decode(&self.ids)?;
-        let rest = text
-            .strip_prefix(self.prefix.as_str())
-            .filter(|rest| !rest.is_empty())
-            .map(str::to_owned);
+        let rest = Some(self.new_text(text)?).filter(|rest| !rest.is_empty());
         self.reset();
         Ok(rest)
     }

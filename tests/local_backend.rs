@@ -17,7 +17,7 @@ fn fixture(stem: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/models/{stem}.gguf"))
 }
 
-fn studio() -> (tempfile::TempDir, Studio) {
+fn new_studio() -> (tempfile::TempDir, Studio) {
     let home = tempfile::tempdir().unwrap();
     let studio = Studio::open_with(home.path(), SecretsMode::FileOnly).unwrap();
     (home, studio)
@@ -80,7 +80,7 @@ fn chat_reference(stem: &str) -> (Vec<ChatMessage>, Vec<u32>) {
 /// tokens, decoded, ending where the model's end-of-turn token is.
 #[tokio::test(flavor = "multi_thread")]
 async fn chats_reproduce_llama_cpp_through_the_whole_path() {
-    let (_home, studio) = studio();
+    let (_home, studio) = new_studio();
     for stem in [
         "tiny-llama-spm",
         "tiny-llama-bpe",
@@ -138,4 +138,169 @@ async fn chats_reproduce_llama_cpp_through_the_whole_path() {
         );
         assert!(!outcome.usage.estimated);
     }
+}
+
+fn completion(text: &str) -> Prompt {
+    Prompt::Completion { text: text.into() }
+}
+
+/// Continuing a text after an edit near its end reuses the cached prefix,
+/// reports it, and answers exactly as a fresh engine does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shared_prefix_is_reused_and_changes_nothing() {
+    let model = fixture("tiny-qwen2");
+    let story = "Once upon a time there was a lighthouse keeper who wrote letters. ".repeat(4);
+    let (_home, studio) = new_studio();
+    let first = run(&studio, spec(&model, completion(&story), greedy(8))).await;
+    assert_eq!(first.usage.cached, Some(0), "a cold cache reuses nothing");
+
+    let edited = format!("{story}Then the storm came.");
+    let reused = run(&studio, spec(&model, completion(&edited), greedy(8))).await;
+    let cached = reused.usage.cached.unwrap() as usize;
+    let prompt = reused.usage.prompt as usize;
+    assert!(
+        cached + 8 >= first.usage.prompt as usize,
+        "{cached} of {prompt} reused"
+    );
+    assert!(cached < prompt);
+
+    let (_other, fresh_studio) = new_studio();
+    let fresh = run(&fresh_studio, spec(&model, completion(&edited), greedy(8))).await;
+    assert_eq!(fresh.usage.cached, Some(0));
+    assert_eq!(reused.choices[0].text, fresh.choices[0].text);
+
+    // The reuse is in the history too.
+    let record = studio.history().get(reused.id).await.unwrap();
+    assert_eq!(record.usage.unwrap().cached, Some(cached as u32));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seeds_repeat_and_choices_differ() {
+    let (_home, studio) = new_studio();
+    let model = fixture("tiny-llama-bpe");
+    // The fixtures are sharply peaked; a high temperature with no filters
+    // makes the draws matter.
+    let params = Params {
+        temperature: Some(4.0),
+        top_k: Some(0),
+        top_p: Some(1.0),
+        min_p: Some(0.0),
+        seed: Some(42),
+        n: 2,
+        max_tokens: Some(12),
+        ..Params::default()
+    };
+    let texts = |outcome: Outcome| -> Vec<String> {
+        assert_eq!(
+            outcome.status,
+            GenerationStatus::Done,
+            "{:?}",
+            outcome.error
+        );
+        outcome.choices.into_iter().map(|c| c.text).collect()
+    };
+    let once = texts(run(&studio, spec(&model, completion("Hello"), params.clone())).await);
+    let again = texts(run(&studio, spec(&model, completion("Hello"), params)).await);
+    assert_eq!(once.len(), 2);
+    assert_eq!(once, again);
+    assert_ne!(once[0], once[1]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_strings_end_the_text_before_them() {
+    let (_home, studio) = new_studio();
+    let model = fixture("tiny-qwen3");
+    let free = run(
+        &studio,
+        spec(&model, completion("The quick brown fox"), greedy(30)),
+    )
+    .await;
+    let text = &free.choices[0].text;
+    assert_eq!(free.choices[0].finish_reason.as_deref(), Some("length"));
+    // A stop string taken from the middle of what the model writes.
+    let middle = text.char_indices().nth(text.chars().count() / 2).unwrap().0;
+    let stop: String = text[middle..].chars().take(3).collect();
+    let cut = text.find(&stop).unwrap();
+    let params = Params {
+        stop: vec![stop],
+        ..greedy(30)
+    };
+    let stopped = run(
+        &studio,
+        spec(&model, completion("The quick brown fox"), params),
+    )
+    .await;
+    assert_eq!(stopped.choices[0].text, text[..cut]);
+    assert_eq!(stopped.choices[0].finish_reason.as_deref(), Some("stop"));
+}
+
+/// Stopping ends the generation between two tokens; what was written is
+/// kept, and the engine takes the next request.
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_stops_promptly_and_keeps_the_text() {
+    let (_home, studio) = new_studio();
+    let model = fixture("tiny-gemma3");
+    let cancel = CancellationToken::new();
+    let mut running = studio
+        .generate(
+            spec(&model, completion("Tell me a long story"), greedy(200)),
+            cancel.clone(),
+        )
+        .await
+        .unwrap();
+    let mut streamed = String::new();
+    let mut cancelled_at = None;
+    let outcome = loop {
+        match running.events.recv().await.unwrap() {
+            RunEvent::Event(scriptorium::backend::Event::Delta { text, .. }) => {
+                streamed.push_str(&text);
+                if cancelled_at.is_none() && streamed.chars().count() > 5 {
+                    cancelled_at = Some(Instant::now());
+                    cancel.cancel();
+                }
+            }
+            RunEvent::Finished(outcome) => break outcome,
+            RunEvent::Event(_) => {}
+        }
+    };
+    let waited = cancelled_at.expect("text streamed").elapsed();
+    assert!(waited < Duration::from_secs(2), "stopping took {waited:?}");
+    assert_eq!(outcome.status, GenerationStatus::Cancelled);
+    let record = studio.history().get(outcome.id).await.unwrap();
+    assert_eq!(record.choices[0].text, streamed);
+    assert!(!streamed.is_empty());
+
+    let next = run(&studio, spec(&model, completion("Again"), greedy(3))).await;
+    assert_eq!(next.status, GenerationStatus::Done);
+}
+
+/// A damaged file and an unknown name are each one sentence; the engine
+/// keeps working.
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_models_are_one_clear_error() {
+    let (home, studio) = new_studio();
+    let bytes = std::fs::read(fixture("tiny-phi3")).unwrap();
+    let truncated = home.path().join("truncated.gguf");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+
+    let failed = run(&studio, spec(&truncated, completion("Hi"), greedy(3))).await;
+    assert_eq!(failed.status, GenerationStatus::Error);
+    let message = failed.error.unwrap().message;
+    assert!(message.contains("truncated"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+
+    let missing = run(
+        &studio,
+        spec(Path::new("no-such-model"), completion("Hi"), greedy(3)),
+    )
+    .await;
+    assert_eq!(missing.status, GenerationStatus::Error);
+    assert!(missing.error.unwrap().message.contains("no-such-model"));
+
+    let fine = run(
+        &studio,
+        spec(&fixture("tiny-phi3"), completion("Hi"), greedy(3)),
+    )
+    .await;
+    assert_eq!(fine.status, GenerationStatus::Done, "{:?}", fine.error);
 }

@@ -181,3 +181,40 @@ async fn downloads_from_the_hub_named_in_the_environment() {
     let no_file = run(&["model", "download", "org/Tiny-GGUF"]).await.unwrap();
     assert!(stderr(&no_file).starts_with("error: Name the file to download"));
 }
+
+/// A model brought in with `model import` chats like any backend's, and
+/// the answer is in the history.
+#[test]
+fn chat_with_an_imported_model_is_recorded() {
+    let home = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/tiny-qwen2.gguf");
+    scriptorium(home.path())
+        .args(["model", "import"])
+        .arg(&fixture)
+        .assert()
+        .success();
+    let output = scriptorium(home.path())
+        .args(["chat", "--backend", "local", "--model", "tiny-qwen2"])
+        .args(["--temperature", "0", "--max-tokens", "6", "--json", "Write a haiku."])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["backend"], "local");
+    assert_eq!(report["model"], "tiny-qwen2");
+    assert_eq!(report["status"], "done");
+    assert_eq!(report["usage"]["completion"], 6);
+    assert_eq!(report["usage"]["cached"], 0);
+    let id = report["id"].as_i64().unwrap().to_string();
+
+    let shown = scriptorium(home.path())
+        .args(["history", "show", &id, "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let record: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(record["backend"], "local");
+    assert_eq!(record["choices"][0]["text"], report["choices"][0]["text"]);
+}

@@ -41,7 +41,8 @@ struct Common {
     /// The backend to use [default: the default backend]
     #[arg(long)]
     backend: Option<String>,
-    /// The model [default: the backend's default model]
+    /// The model [default: the backend's default model]; for the local
+    /// backend, a model id from `scriptorium model list` or a .gguf path
     #[arg(long, short)]
     model: Option<String>,
     /// Generate N independent choices

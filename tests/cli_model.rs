@@ -187,7 +187,8 @@ async fn downloads_from_the_hub_named_in_the_environment() {
 #[test]
 fn chat_with_an_imported_model_is_recorded() {
     let home = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/tiny-qwen2.gguf");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/tiny-qwen2.gguf");
     scriptorium(home.path())
         .args(["model", "import"])
         .arg(&fixture)
@@ -195,7 +196,14 @@ fn chat_with_an_imported_model_is_recorded() {
         .success();
     let output = scriptorium(home.path())
         .args(["chat", "--backend", "local", "--model", "tiny-qwen2"])
-        .args(["--temperature", "0", "--max-tokens", "6", "--json", "Write a haiku."])
+        .args([
+            "--temperature",
+            "0",
+            "--max-tokens",
+            "6",
+            "--json",
+            "Write a haiku.",
+        ])
         .assert()
         .success()
         .get_output()

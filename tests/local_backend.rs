@@ -304,3 +304,55 @@ async fn bad_models_are_one_clear_error() {
     .await;
     assert_eq!(fine.status, GenerationStatus::Done, "{:?}", fine.error);
 }
+
+/// The engine reports loading and the loaded model, and frees the model
+/// once nobody has used it for the idle time.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_reports_its_state_and_unloads_when_idle() {
+    use futures::StreamExt;
+    use scriptorium::backend::local::{Engine, EngineOptions, EngineStatus};
+
+    let engine = Engine::start(EngineOptions {
+        idle_unload: Duration::from_millis(300),
+    });
+    let mut status = engine.status();
+    assert_eq!(*status.borrow(), EngineStatus::Idle);
+    let seen = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while status.changed().await.is_ok() {
+            let now = status.borrow().clone();
+            let unloaded = now == EngineStatus::Idle && !seen.is_empty();
+            seen.push(now);
+            if unloaded {
+                break;
+            }
+        }
+        seen
+    });
+    let request = GenerateRequest {
+        model: String::new(),
+        prompt: completion("Hi"),
+        params: greedy(2),
+    };
+    let events: Vec<_> = engine
+        .generate(fixture("tiny-qwen3"), request, CancellationToken::new())
+        .collect()
+        .await;
+    assert!(events.iter().all(Result::is_ok), "{events:?}");
+    let seen = tokio::time::timeout(Duration::from_secs(5), seen)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        seen.iter()
+            .any(|s| matches!(s, EngineStatus::Loading { model, .. } if model == "tiny-qwen3")),
+        "{seen:?}"
+    );
+    let ready = seen.iter().position(|s| {
+        *s == EngineStatus::Ready {
+            model: "tiny-qwen3".into(),
+        }
+    });
+    assert!(ready.is_some(), "{seen:?}");
+    assert_eq!(seen.last(), Some(&EngineStatus::Idle), "{seen:?}");
+}

@@ -6,6 +6,7 @@
 
 pub mod config;
 mod kv_cache;
+mod linear;
 mod rope;
 #[cfg(test)]
 pub mod testing;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use candle_core::quantized::gguf_file::Content;
 use candle_core::quantized::{QMatMul, QTensor};
 use candle_core::{D, DType, Device, Module, Tensor};
+use linear::Linear;
 
 use config::Activation;
 pub use config::{Architecture, ModelConfig};
@@ -62,11 +64,11 @@ struct Layer {
     projections: Projections,
     q_norm: Option<Tensor>,
     k_norm: Option<Tensor>,
-    attention_output: QMatMul,
+    attention_output: Linear,
     post_attention_norm: Option<Tensor>,
     ffn_norm: Tensor,
     ffn: Ffn,
-    ffn_down: QMatMul,
+    ffn_down: Linear,
     post_ffn_norm: Option<Tensor>,
     rope: usize,
     window: Option<usize>,
@@ -75,23 +77,23 @@ struct Layer {
 #[derive(Debug)]
 enum Projections {
     Separate {
-        q: QMatMul,
-        k: QMatMul,
-        v: QMatMul,
+        q: Linear,
+        k: Linear,
+        v: Linear,
         biases: Option<[Tensor; 3]>,
     },
     /// Phi-3: one matrix yields query, key and value.
-    Fused(QMatMul),
+    Fused(Linear),
 }
 
 #[derive(Debug)]
 enum Ffn {
     Separate {
-        gate: QMatMul,
-        up: QMatMul,
+        gate: Linear,
+        up: Linear,
     },
     /// Phi-3: one matrix yields gate then up.
-    Fused(QMatMul),
+    Fused(Linear),
 }
 
 /// Reads tensors by name, checking each shape before it is used.
@@ -128,8 +130,8 @@ impl<R: Read + Seek> Loader<'_, R> {
         Ok(tensor)
     }
 
-    fn matmul(&mut self, name: &str, shape: &[usize]) -> Result<QMatMul, ModelError> {
-        Ok(QMatMul::from_qtensor(self.quantized(name, shape)?)?)
+    fn linear(&mut self, name: &str, shape: &[usize]) -> Result<Linear, ModelError> {
+        Ok(Linear::new(self.quantized(name, shape)?)?)
     }
 
     fn dense(&mut self, name: &str, shape: &[usize]) -> Result<Tensor, ModelError> {
@@ -200,7 +202,7 @@ impl Transformer {
 
         let embedding_table = loader.quantized("token_embd.weight", &[vocab, d])?;
         let output = if loader.has("output.weight") {
-            loader.matmul("output.weight", &[vocab, d])?
+            QMatMul::from_qtensor(loader.quantized("output.weight", &[vocab, d])?)?
         } else {
             // Tied: the output head is the embedding table.
             QMatMul::from_qtensor(loader.quantized("token_embd.weight", &[vocab, d])?)?
@@ -242,7 +244,7 @@ impl Transformer {
             let name = |tensor: &str| format!("blk.{index}.{tensor}.weight");
             let bias = |tensor: &str| format!("blk.{index}.{tensor}.bias");
             let projections = if loader.has(&name("attn_qkv")) {
-                Projections::Fused(loader.matmul(&name("attn_qkv"), &[q_dim + 2 * kv_dim, d])?)
+                Projections::Fused(loader.linear(&name("attn_qkv"), &[q_dim + 2 * kv_dim, d])?)
             } else {
                 let biases = if loader.has(&bias("attn_q")) {
                     Some([
@@ -254,31 +256,31 @@ impl Transformer {
                     None
                 };
                 Projections::Separate {
-                    q: loader.matmul(&name("attn_q"), &[q_dim, d])?,
-                    k: loader.matmul(&name("attn_k"), &[kv_dim, d])?,
-                    v: loader.matmul(&name("attn_v"), &[kv_dim, d])?,
+                    q: loader.linear(&name("attn_q"), &[q_dim, d])?,
+                    k: loader.linear(&name("attn_k"), &[kv_dim, d])?,
+                    v: loader.linear(&name("attn_v"), &[kv_dim, d])?,
                     biases,
                 }
             };
             let ffn_size = ffn_size(content, &name("ffn_down"), d)?;
             let ffn = if loader.has(&name("ffn_gate")) {
                 Ffn::Separate {
-                    gate: loader.matmul(&name("ffn_gate"), &[ffn_size, d])?,
-                    up: loader.matmul(&name("ffn_up"), &[ffn_size, d])?,
+                    gate: loader.linear(&name("ffn_gate"), &[ffn_size, d])?,
+                    up: loader.linear(&name("ffn_up"), &[ffn_size, d])?,
                 }
             } else {
-                Ffn::Fused(loader.matmul(&name("ffn_up"), &[2 * ffn_size, d])?)
+                Ffn::Fused(loader.linear(&name("ffn_up"), &[2 * ffn_size, d])?)
             };
             layers.push(Layer {
                 attention_norm: loader.dense(&name("attn_norm"), &[d])?,
                 projections,
                 q_norm: loader.optional_dense(&name("attn_q_norm"), &[head])?,
                 k_norm: loader.optional_dense(&name("attn_k_norm"), &[head])?,
-                attention_output: loader.matmul(&name("attn_output"), &[d, q_dim])?,
+                attention_output: loader.linear(&name("attn_output"), &[d, q_dim])?,
                 post_attention_norm: loader.optional_dense(&name("post_attention_norm"), &[d])?,
                 ffn_norm: loader.dense(&name("ffn_norm"), &[d])?,
                 ffn,
-                ffn_down: loader.matmul(&name("ffn_down"), &[d, ffn_size])?,
+                ffn_down: loader.linear(&name("ffn_down"), &[d, ffn_size])?,
                 post_ffn_norm: loader.optional_dense(&name("post_ffw_norm"), &[d])?,
                 rope,
                 window: config.window_of_layer(index),
@@ -576,6 +578,40 @@ mod tests {
             let fresh = logits(&mut testing::load(&bytes), &second);
             assert_close(&continued, &fresh, architecture);
         }
+    }
+
+    fn load_error(edit: impl FnOnce(&mut Content)) -> String {
+        let bytes = testing::tiny_model("qwen2", None);
+        let mut reader = std::io::Cursor::new(&bytes);
+        let mut content = Content::read(&mut reader).unwrap();
+        edit(&mut content);
+        Transformer::load(&content, &mut reader, &Device::Cpu)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn missing_and_misshapen_tensors_are_named() {
+        assert_eq!(
+            load_error(|content| {
+                content.tensor_infos.remove("blk.1.attn_k.bias");
+            }),
+            "The model file is not usable: the tensor blk.1.attn_k.bias is missing."
+        );
+        assert_eq!(
+            load_error(|content| {
+                let info = content.tensor_infos.get_mut("blk.0.ffn_up.weight").unwrap();
+                info.shape = candle_core::Shape::from((64, 64));
+            }),
+            "The model file is not usable: the tensor blk.0.ffn_up.weight has shape [64, 64], \
+             expected [128, 64]."
+        );
+        assert_eq!(
+            load_error(|content| {
+                content.tensor_infos.remove("token_embd.weight");
+            }),
+            "The model file is not usable: the tensor token_embd.weight is missing."
+        );
     }
 
     #[test]

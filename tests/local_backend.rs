@@ -3,12 +3,11 @@
 //! recorded, on the committed tiny models.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use scriptorium::Studio;
-use scriptorium::backend::local::{LocalTokenizer, gguf};
+use scriptorium::backend::local::{EngineStatus, LocalTokenizer, gguf};
 use scriptorium::backend::{ChatMessage, GenerateRequest, Params, Prompt, Role};
-use scriptorium::generation::{GenerationSpec, GenerationStatus, Outcome, RunEvent};
+use scriptorium::generation::{GenerationSpec, GenerationStatus, Outcome};
 use scriptorium::secrets::SecretsMode;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -138,4 +137,29 @@ async fn chats_reproduce_llama_cpp_through_the_whole_path() {
         );
         assert!(!outcome.usage.estimated);
     }
+}
+
+/// Nothing is loaded until a local model runs; then the studio says which.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_status_names_the_model_in_memory() {
+    let (_home, studio) = studio();
+    assert_eq!(studio.backends().local_status(), EngineStatus::Idle);
+    let messages = vec![ChatMessage::new(Role::User, "Hello")];
+    let outcome = run(
+        &studio,
+        spec(&fixture("tiny-qwen2"), Prompt::Chat { messages }, greedy(2)),
+    )
+    .await;
+    assert_eq!(
+        outcome.status,
+        GenerationStatus::Done,
+        "{:?}",
+        outcome.error
+    );
+    assert_eq!(
+        studio.backends().local_status(),
+        EngineStatus::Ready {
+            model: "tiny-qwen2".into()
+        }
+    );
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use scriptorium::Studio;
-use scriptorium::backend::local::{LocalTokenizer, gguf};
+use scriptorium::backend::local::{EngineStatus, LocalTokenizer, gguf};
 use scriptorium::backend::{ChatMessage, GenerateRequest, Params, Prompt, Role};
 use scriptorium::generation::{GenerationSpec, GenerationStatus, Outcome, RunEvent};
 use scriptorium::secrets::SecretsMode;
@@ -310,7 +310,7 @@ async fn bad_models_are_one_clear_error() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_engine_reports_its_state_and_unloads_when_idle() {
     use futures::StreamExt;
-    use scriptorium::backend::local::{Engine, EngineOptions, EngineStatus};
+    use scriptorium::backend::local::{Engine, EngineOptions};
 
     let engine = Engine::start(EngineOptions {
         idle_unload: Duration::from_millis(300),
@@ -355,4 +355,29 @@ async fn the_engine_reports_its_state_and_unloads_when_idle() {
     });
     assert!(ready.is_some(), "{seen:?}");
     assert_eq!(seen.last(), Some(&EngineStatus::Idle), "{seen:?}");
+}
+
+/// Nothing is loaded until a local model runs; then the studio says which.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_status_names_the_model_in_memory() {
+    let (_home, studio) = new_studio();
+    assert_eq!(studio.backends().local_status(), EngineStatus::Idle);
+    let messages = vec![ChatMessage::new(Role::User, "Hello")];
+    let outcome = run(
+        &studio,
+        spec(&fixture("tiny-qwen2"), Prompt::Chat { messages }, greedy(2)),
+    )
+    .await;
+    assert_eq!(
+        outcome.status,
+        GenerationStatus::Done,
+        "{:?}",
+        outcome.error
+    );
+    assert_eq!(
+        studio.backends().local_status(),
+        EngineStatus::Ready {
+            model: "tiny-qwen2".into()
+        }
+    );
 }

@@ -52,4 +52,11 @@ pub const COMMAND_NAMES: &[&str] = &[
     "export_conversation",
     "import_conversation",
     "open_link",
+    "list_local_models",
+    "model_catalog",
+    "import_model",
+    "delete_model",
+    "download_model",
+    "cancel_download",
+    "local_engine_status",
 ];

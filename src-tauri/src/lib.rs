@@ -5,6 +5,7 @@ mod bindings;
 #[cfg(test)]
 mod command_names;
 mod commands;
+mod downloads;
 mod state;
 
 use scriptorium::paths::{self, DataDir};
@@ -25,6 +26,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             focus_main_window(app)
         }))
+        // The window may only show the open-file dialog (importing a model).
+        .plugin(tauri_plugin_dialog::init())
         // Used from Rust only (open_link); the window has no opener permission.
         .plugin(tauri_plugin_opener::init())
         .plugin(

@@ -1,11 +1,15 @@
-//! What the shell holds: the opened studio, or why it could not be opened.
+//! What the shell holds: the opened studio, or why it could not be opened,
+//! and the model downloads under way.
 
 use scriptorium::{ApiError, Studio, StudioInfo};
 use serde::Serialize;
 
+use crate::downloads::Downloads;
+
 #[derive(Debug)]
 pub struct AppState {
     studio: Result<(Studio, StudioInfo), ApiError>,
+    downloads: Downloads,
 }
 
 /// How start-up went, so the UI can show the app or a readable error screen.
@@ -24,7 +28,10 @@ impl AppState {
                 Ok((studio, info))
             })
             .map_err(ApiError::from);
-        AppState { studio }
+        AppState {
+            studio,
+            downloads: Downloads::default(),
+        }
     }
 
     pub fn studio(&self) -> Result<&Studio, ApiError> {
@@ -32,6 +39,10 @@ impl AppState {
             .as_ref()
             .map(|(studio, _)| studio)
             .map_err(Clone::clone)
+    }
+
+    pub fn downloads(&self) -> &Downloads {
+        &self.downloads
     }
 
     pub fn startup_status(&self) -> StartupStatus {

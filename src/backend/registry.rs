@@ -309,6 +309,11 @@ impl Backends {
         Ok(self.lock().entry(name.to_owned()).or_insert(opened).clone())
     }
 
+    /// What the built-in local backend's engine is doing.
+    pub fn local_status(&self) -> local::EngineStatus {
+        self.local.status()
+    }
+
     /// Lists the models and measures how long the server took.
     pub async fn test(&self, name: &str) -> Result<ConnectionReport> {
         let opened = self.open(name).await?;

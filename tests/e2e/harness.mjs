@@ -42,7 +42,17 @@ export function addLoopbackBackend(home, url) {
 
 /** Starts our OpenAI-compatible test server; resolves to its base URL. */
 export function startTestServer() {
-  const server = spawn(path.join(root, "target/debug/scriptorium-test-server"), [], {
+  return serve([]);
+}
+
+/** Starts a fake Hugging Face hub serving `files/{owner}/{name}/{file}`;
+ * its first download trickles, so a test can watch it and stop it. */
+export function startFakeHub(files) {
+  return serve(["--hub", files, "--slow-first"]);
+}
+
+function serve(args) {
+  const server = spawn(path.join(root, "target/debug/scriptorium-test-server"), args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   process.on("exit", () => server.kill("SIGKILL"));
@@ -101,8 +111,9 @@ async function appGone(timeoutMs = 20_000) {
   }
 }
 
-/** Starts tauri-driver and opens the app; `close()` ends both. */
-export async function launch(home) {
+/** Starts tauri-driver and opens the app, with `env` added to its
+ * environment; `close()` ends both. */
+export async function launch(home, env = {}) {
   await appGone();
   const port = await freePort();
   const nativePort = await freePort();
@@ -111,7 +122,7 @@ export async function launch(home) {
     ["--port", String(port), "--native-port", String(nativePort)],
     {
       // Keys go to the data folder's key file, never the machine's keychain.
-      env: { ...process.env, SCRIPTORIUM_HOME: home, SCRIPTORIUM_LOG: "warn", SCRIPTORIUM_SECRETS: "file" },
+      env: { ...process.env, SCRIPTORIUM_HOME: home, SCRIPTORIUM_LOG: "warn", SCRIPTORIUM_SECRETS: "file", ...env },
       stdio: ["ignore", "inherit", "inherit"],
     },
   );
@@ -156,8 +167,8 @@ export async function homeWithTestServer() {
 }
 
 /** Launches the app on `home` and opens `page` once it is ready. */
-export async function launchOn(home, page) {
-  const app = await launch(home);
+export async function launchOn(home, page, env = {}) {
+  const app = await launch(home, env);
   await waitForReady(app.browser);
   await app.browser.$(`[data-testid="nav-${page}"]`).click();
   return app;

@@ -430,6 +430,66 @@ async openLink(url: string) : Promise<Result<null, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async listLocalModels() : Promise<Result<LocalModel[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_local_models") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async modelCatalog() : Promise<CatalogEntry[]> {
+    return await TAURI_INVOKE("model_catalog");
+},
+/**
+ * Brings a model file the person picked into the models folder.
+ */
+async importModel(path: string, mode: ImportMode) : Promise<Result<LocalModel, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_model", { path, mode }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteModel(id: string) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_model", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads `file` from the hub into the models folder, with its progress
+ * on `progress`. A cancelled or failed download keeps its bytes: the next
+ * download of the same file resumes.
+ */
+async downloadModel(file: HubFile, progress: TAURI_CHANNEL<DownloadProgress>) : Promise<Result<LocalModel, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("download_model", { file, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops the download of `file`; false when none runs.
+ */
+async cancelDownload(file: HubFile) : Promise<boolean> {
+    return await TAURI_INVOKE("cancel_download", { file });
+},
+/**
+ * Which local model is in memory, if any.
+ */
+async localEngineStatus() : Promise<Result<EngineStatus, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("local_engine_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -456,7 +516,11 @@ export type BackendKind =
 /**
  * Any OpenAI-compatible HTTP server.
  */
-"openai"
+"openai" | 
+/**
+ * GGUF models run in-process; built in, never stored.
+ */
+"local"
 export type BackendRecord = { id: number; name: string; kind: BackendKind; baseUrl: string; defaultModel: string | null; settings: BackendSettings; createdAt: string }
 /**
  * Connection settings, stored as the row's JSON `config`.
@@ -484,6 +548,25 @@ export type Bucket = {
  * `None` for the last, open bucket.
  */
 upTo: number | null; count: number }
+/**
+ * A model offered for download: a Q4_K_M GGUF file on the Hugging Face hub.
+ * 
+ * `size` is approximate, to help choose and to show before the download
+ * starts; the hub's answer is what the download checks against.
+ */
+export type CatalogEntry = { 
+/**
+ * A short name for the command line: `scriptorium model download qwen2.5-1.5b`.
+ */
+key: string; name: string; repo: string; file: string; 
+/**
+ * Approximate size in bytes.
+ */
+size: number; description: string; 
+/**
+ * The one to offer first.
+ */
+recommended: boolean }
 export type ChatMessage = { role: Role; content: string }
 /**
  * What a conversation sends with every turn; changeable at any time.
@@ -599,6 +682,23 @@ count: number; p50: number | null; p90: number | null; p99: number | null; max: 
 buckets: Bucket[] }
 export type DoctorReport = { version: string; dataDir: string; dbPath: string; logDir: string; schemaVersion: number; backends: number; models: number; generations: number }
 /**
+ * How far a download has come.
+ */
+export type DownloadProgress = { 
+/**
+ * Bytes on disk, including those of an earlier, resumed attempt.
+ */
+downloaded: number; 
+/**
+ * The file's size, once the hub has said it.
+ */
+total: number | null }
+export type EngineStatus = { state: "idle" } | 
+/**
+ * `progress` runs from 0 to 1.
+ */
+{ state: "loading"; model: string; progress: number } | { state: "ready"; model: string }
+/**
  * One step of a generation, for one choice (`n > 1` streams several).
  */
 export type Event = 
@@ -611,9 +711,10 @@ export type Event =
  */
 { type: "reasoning"; choice: number; text: string } | 
 /**
- * Token counts as the server reports them.
+ * Token counts as the server reports them; `cached` prompt tokens
+ * were not processed again (a reused prefix or a prompt cache).
  */
-{ type: "usage"; prompt: number; completion: number } | 
+{ type: "usage"; prompt: number; completion: number; cached?: number | null } | 
 /**
  * The choice is complete.
  */
@@ -717,9 +818,38 @@ perDay: DayStats[];
  */
 perBackend: BackendStats[] }
 /**
+ * One file of one repository on the hub.
+ */
+export type HubFile = { 
+/**
+ * `owner/name`.
+ */
+repo: string; 
+/**
+ * The path in the repository, e.g. `qwen2.5-1.5b-instruct-q4_k_m.gguf`.
+ */
+file: string; 
+/**
+ * A branch, tag or commit.
+ */
+revision: string }
+/**
  * A file to import: its name (for messages) and its text.
  */
 export type ImportFile = { name: string; text: string }
+/**
+ * How an imported file gets into the models folder.
+ */
+export type ImportMode = 
+/**
+ * A copy: the original can be moved or deleted afterwards.
+ */
+"copy" | 
+/**
+ * No copy: a hard link when the file is on the same disk, else a
+ * symbolic link (the original must then stay where it is).
+ */
+"link"
 export type ImportOutcome = { file: string; template: TemplateKey; name: string; status: ImportStatus }
 export type ImportStatus = 
 /**
@@ -748,6 +878,22 @@ export type KeyLocation = { kind: "keychain" } | { kind: "file"; path: string }
  * The interface language: the system's, or one the person chose.
  */
 export type LanguagePref = "system" | "en" | "zh-CN"
+/**
+ * A model in the models folder.
+ */
+export type LocalModel = { 
+/**
+ * The file name without `.gguf`; unique in the folder.
+ */
+id: string; path: string; 
+/**
+ * Where the file really is, when the model is a symbolic link.
+ */
+linkedTo: string | null; 
+/**
+ * `None` when the file cannot be read as a model; `problem` says why.
+ */
+summary: ModelSummary | null; problem: string | null }
 export type Message = { id: number; parentId: number | null; role: Role; content: string; reasoning: string; status: MessageStatus; error: string | null; pinned: boolean; generationId: number | null; createdAt: string }
 /**
  * How an assistant message's generation ended (user messages are `done`).
@@ -757,6 +903,35 @@ export type MessageStatus = "streaming" | "done" | "cancelled" | "error" | "inte
  * A model a backend offers.
  */
 export type ModelInfo = { id: string; ownedBy: string | null }
+/**
+ * A GGUF model at a glance.
+ */
+export type ModelSummary = { 
+/**
+ * `general.architecture`: llama, qwen2, qwen3, gemma3, phi3, ...
+ */
+architecture: string | null; 
+/**
+ * `general.name`, as the publisher named it.
+ */
+name: string | null; 
+/**
+ * The number of weights: every tensor's elements, summed.
+ */
+parameters: number; 
+/**
+ * llama.cpp's name for the file type (`Q4_K_M`), else the type most of
+ * the weight matrices use (`Q4_K`).
+ */
+quantization: string | null; 
+/**
+ * `{architecture}.context_length`: the longest context it was trained for.
+ */
+contextLength: number | null; fileSize: number; 
+/**
+ * Whether the file carries its chat template (`tokenizer.chat_template`).
+ */
+hasChatTemplate: boolean }
 /**
  * A new conversation, optionally from a chat persona template.
  */
@@ -940,7 +1115,11 @@ export type TokenUsage = { prompt: number; completion: number;
 /**
  * Counted locally because the server reported none.
  */
-estimated: boolean }
+estimated: boolean; 
+/**
+ * Prompt tokens served from a cache instead of processed again.
+ */
+cached?: number | null }
 /**
  * What a turn adds to the tree.
  */

@@ -1,6 +1,7 @@
 // The only door to the Rust core. Results are unwrapped here so callers just
 // await values and catch one error type, whatever failed on the way.
 import { Channel } from "@tauri-apps/api/core";
+import { open } from "@tauri-apps/plugin-dialog";
 import { commands } from "./bindings";
 import type {
   ApiError,
@@ -16,6 +17,7 @@ import type {
   ImportSummary,
   RunEvent,
   BackendView,
+  CatalogEntry,
   ChatSettings,
   ConnectionReport,
   ConversationFormat,
@@ -23,11 +25,16 @@ import type {
   ConversationSummary,
   ConversationView,
   DoctorReport,
+  DownloadProgress,
+  EngineStatus,
   ExportScope,
   FoundServer,
+  HubFile,
   ImportFile,
+  ImportMode,
   ImportOutcome,
   KeyLocation,
+  LocalModel,
   Preset,
   Preview,
   NewConversation,
@@ -396,4 +403,55 @@ export function importConversation(json: string): Promise<Conversation> {
 /** Opens an http(s) link in the system browser; Rust refuses anything else. */
 export async function openLink(url: string): Promise<void> {
   await call(() => commands.openLink(url));
+}
+
+export type {
+  CatalogEntry,
+  DownloadProgress,
+  EngineStatus,
+  HubFile,
+  ImportMode,
+  LocalModel,
+  ModelSummary,
+} from "./bindings";
+
+export function listLocalModels(): Promise<LocalModel[]> {
+  return call(() => commands.listLocalModels());
+}
+
+/** The curated models offered for download. */
+export function modelCatalog(): Promise<CatalogEntry[]> {
+  return plain(() => commands.modelCatalog());
+}
+
+/** Copies (or links) the file into the models folder after checking it. */
+export function importModel(path: string, mode: ImportMode = "copy"): Promise<LocalModel> {
+  return call(() => commands.importModel(path, mode));
+}
+
+export async function deleteModel(id: string): Promise<void> {
+  await call(() => commands.deleteModel(id));
+}
+
+/** Resolves to the installed model; a cancel rejects with code "cancelled". */
+export function downloadModel(file: HubFile, onProgress: (progress: DownloadProgress) => void): Promise<LocalModel> {
+  const channel = new Channel<DownloadProgress>();
+  channel.onmessage = onProgress;
+  return call(() => commands.downloadModel(file, channel));
+}
+
+/** The bytes downloaded so far are kept: downloading again resumes. */
+export function cancelDownload(file: HubFile): Promise<boolean> {
+  return plain(() => commands.cancelDownload(file));
+}
+
+export function localEngineStatus(): Promise<EngineStatus> {
+  return call(() => commands.localEngineStatus());
+}
+
+/** The system's open-file dialog for GGUF files; null when dismissed. */
+export function pickModelFile(title: string): Promise<string | null> {
+  return plain(() =>
+    open({ title, multiple: false, directory: false, filters: [{ name: "GGUF", extensions: ["gguf"] }] }),
+  );
 }

@@ -5,6 +5,7 @@ mod backends;
 mod chat;
 mod history;
 mod links;
+mod models;
 mod templates;
 
 pub use app::*;
@@ -12,4 +13,5 @@ pub use backends::*;
 pub use chat::*;
 pub use history::*;
 pub use links::*;
+pub use models::*;
 pub use templates::*;

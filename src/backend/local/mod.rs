@@ -52,6 +52,13 @@ impl LocalBackend {
         self.engine
             .get_or_init(|| Engine::start(self.options.clone()))
     }
+
+    /// What the engine is doing; `Idle` while it has not started.
+    pub fn status(&self) -> EngineStatus {
+        self.engine.get().map_or(EngineStatus::Idle, |engine| {
+            engine.status().borrow().clone()
+        })
+    }
 }
 
 #[async_trait::async_trait]

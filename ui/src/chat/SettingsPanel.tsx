@@ -1,8 +1,11 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { listBackends } from "../ipc";
+import { listBackends, listLocalModels } from "../ipc";
 import type { BackendView, ChatSettings } from "../ipc";
 import { useChatStore } from "./chatStore";
+
+/** The built-in backend that runs the models of the Models page. */
+const LOCAL_BACKEND = "local";
 
 function numberOrNull(text: string): number | null {
   const value = Number(text);
@@ -15,12 +18,23 @@ export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; o
   const { saveSettings } = useChatStore.getState();
   const [draft, setDraft] = useState(settings);
   const [backends, setBackends] = useState<BackendView[]>([]);
+  const [localModels, setLocalModels] = useState<string[]>([]);
+  const local = draft.backend === LOCAL_BACKEND;
 
   useEffect(() => {
     listBackends()
       .then(setBackends)
       .catch(() => undefined);
+    listLocalModels()
+      .then((models) => {
+        setLocalModels(models.filter((m) => m.problem === null).map((m) => m.id));
+      })
+      .catch(() => undefined);
   }, []);
+
+  // A model saved earlier and since deleted stays visible, not silently replaced.
+  const modelChoices =
+    local && draft.model && !localModels.includes(draft.model) ? [draft.model, ...localModels] : localModels;
 
   return (
     <form
@@ -38,7 +52,11 @@ export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; o
           data-testid="chat-backend"
           value={draft.backend ?? ""}
           onChange={(e) => {
-            setDraft({ ...draft, backend: e.target.value || null });
+            const backend = e.target.value || null;
+            // The local backend has no default model: start with the first one.
+            const keep = backend !== LOCAL_BACKEND || localModels.includes(draft.model);
+            const model = keep ? draft.model : (localModels[0] ?? "");
+            setDraft({ ...draft, backend, model });
           }}
         >
           <option value="">{t("chat.defaultBackend")}</option>
@@ -47,19 +65,38 @@ export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; o
               {b.backend.name}
             </option>
           ))}
+          {(localModels.length > 0 || local) && <option value={LOCAL_BACKEND}>{t("chat.localBackend")}</option>}
         </select>
       </label>
       <label>
         {t("chat.model")}
-        <input
-          className="input"
-          data-testid="chat-model"
-          placeholder={t("chat.defaultModel")}
-          value={draft.model}
-          onChange={(e) => {
-            setDraft({ ...draft, model: e.target.value });
-          }}
-        />
+        {local ? (
+          <select
+            className="select"
+            data-testid="chat-model"
+            value={draft.model}
+            onChange={(e) => {
+              setDraft({ ...draft, model: e.target.value });
+            }}
+          >
+            {modelChoices.length === 0 && <option value="">{t("chat.noLocalModels")}</option>}
+            {modelChoices.map((id) => (
+              <option key={id} value={id}>
+                {id}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input
+            className="input"
+            data-testid="chat-model"
+            placeholder={t("chat.defaultModel")}
+            value={draft.model}
+            onChange={(e) => {
+              setDraft({ ...draft, model: e.target.value });
+            }}
+          />
+        )}
       </label>
       <label>
         {t("chat.contextTokens")}

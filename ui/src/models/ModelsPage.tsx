@@ -1,13 +1,22 @@
-import { useTranslation } from "react-i18next";
-import { EmptyState } from "../ui/EmptyState";
-import { ModelsIcon } from "../ui/icons";
+import { useEffect } from "react";
 import { Page } from "../ui/Page";
+import { CatalogSection } from "./CatalogSection";
+import { InstalledSection } from "./InstalledSection";
+import { useModelsStore } from "./modelsStore";
+import "./Models.css";
 
+/** Local models: those installed, and the curated ones to download. */
 export function ModelsPage() {
-  const { t } = useTranslation();
+  const refresh = useModelsStore((s) => s.refresh);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
   return (
     <Page id="models">
-      <EmptyState icon={<ModelsIcon />} title={t("pages.models.emptyTitle")} body={t("pages.models.emptyBody")} />
+      <InstalledSection />
+      <CatalogSection />
     </Page>
   );
 }

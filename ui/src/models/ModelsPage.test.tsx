@@ -1,0 +1,290 @@
+import { act, fireEvent, render, screen, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as ipc from "../ipc";
+import type { CatalogEntry, DownloadProgress, LocalModel, ModelSummary } from "../ipc";
+import { ModelsPage } from "./ModelsPage";
+import { useModelsStore } from "./modelsStore";
+
+// Only our IPC wrapper is faked.
+vi.mock("../ipc", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../ipc")>()),
+  listLocalModels: vi.fn(),
+  modelCatalog: vi.fn(),
+  localEngineStatus: vi.fn(),
+  importModel: vi.fn(),
+  deleteModel: vi.fn(),
+  downloadModel: vi.fn(),
+  cancelDownload: vi.fn(),
+  pickModelFile: vi.fn(),
+}));
+const api = vi.mocked(ipc);
+
+const RECOMMENDED: CatalogEntry = {
+  key: "qwen2.5-1.5b",
+  name: "Qwen2.5 1.5B Instruct",
+  repo: "Qwen/Qwen2.5-1.5B-Instruct-GGUF",
+  file: "qwen2.5-1.5b-instruct-q4_k_m.gguf",
+  size: 1_120_000_000,
+  description: "Small and quick.",
+  recommended: true,
+};
+const SMALL: CatalogEntry = {
+  key: "qwen3-0.6b",
+  name: "Qwen3 0.6B",
+  repo: "unsloth/Qwen3-0.6B-GGUF",
+  file: "Qwen3-0.6B-Q4_K_M.gguf",
+  size: 397_000_000,
+  description: "The smallest.",
+  recommended: false,
+};
+const CATALOG = [RECOMMENDED, SMALL];
+
+function model(id: string, overrides: Partial<ModelSummary> = {}): LocalModel {
+  return {
+    id,
+    path: `/home/me/.local/share/scriptorium/models/${id}.gguf`,
+    linkedTo: null,
+    summary: {
+      architecture: "qwen2",
+      name: "Qwen2.5 1.5B Instruct",
+      parameters: 1_543_714_304,
+      quantization: "Q4_K_M",
+      contextLength: 32_768,
+      fileSize: 1_117_320_736,
+      hasChatTemplate: true,
+      ...overrides,
+    },
+    problem: null,
+  };
+}
+
+const QWEN = model("qwen2.5-1.5b-instruct-q4_k_m");
+const BROKEN: LocalModel = {
+  id: "broken",
+  path: "/models/broken.gguf",
+  linkedTo: null,
+  summary: null,
+  problem: "/models/broken.gguf is not a GGUF model file.",
+};
+
+/** A download the test finishes by hand, with the progress callback it was given. */
+function pendingDownload() {
+  const call: {
+    report: (progress: DownloadProgress) => void;
+    finish: (model: LocalModel) => void;
+    fail: (error: ipc.ApiError) => void;
+  } = { report: () => undefined, finish: () => undefined, fail: () => undefined };
+  api.downloadModel.mockImplementationOnce((_file, onProgress) => {
+    call.report = onProgress;
+    return new Promise((resolve, reject) => {
+      call.finish = resolve;
+      call.fail = reject;
+    });
+  });
+  return call;
+}
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  api.listLocalModels.mockResolvedValue([]);
+  api.modelCatalog.mockResolvedValue(CATALOG);
+  api.localEngineStatus.mockResolvedValue({ state: "idle" });
+  api.cancelDownload.mockResolvedValue(true);
+  // Each test starts from the store's own initial state.
+  useModelsStore.setState(useModelsStore.getInitialState(), true);
+});
+
+async function settle(action: () => void = () => undefined) {
+  await act(async () => {
+    action();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  });
+}
+
+describe("installed models", () => {
+  it("says what each model is, which lack a chat template and which cannot be used", async () => {
+    api.listLocalModels.mockResolvedValue([
+      BROKEN,
+      model("plain", { name: null, hasChatTemplate: false, contextLength: null, parameters: 494_032_768 }),
+      QWEN,
+    ]);
+    api.localEngineStatus.mockResolvedValue({ state: "ready", model: QWEN.id });
+    await settle(() => render(<ModelsPage />));
+
+    const qwen = screen.getByTestId(`model-row-${QWEN.id}`);
+    expect(within(qwen).getByRole("heading").textContent).toBe("Qwen2.5 1.5B InstructIn memory");
+    expect(within(qwen).getByTestId("model-architecture").textContent).toBe("qwen2");
+    expect(within(qwen).getByTestId("model-parameters").textContent).toContain("1.5 B parameters");
+    expect(within(qwen).getByTestId("model-quantization").textContent).toContain("Q4_K_M");
+    expect(within(qwen).getByTestId("model-context").textContent).toContain("32,768 tokens of context");
+    expect(within(qwen).getByTestId("model-size").textContent).toContain("1.1 GB");
+    expect(within(qwen).queryByTestId("model-no-template")).toBeNull();
+
+    const plain = screen.getByTestId("model-row-plain");
+    expect(within(plain).getByRole("heading").textContent).toBe("plain");
+    expect(within(plain).getByTestId("model-parameters").textContent).toContain("494 M parameters");
+    expect(within(plain).queryByTestId("model-context")).toBeNull();
+    expect(within(plain).getByTestId("model-no-template")).toBeTruthy();
+
+    const broken = screen.getByTestId("model-row-broken");
+    expect(within(broken).getByTestId("model-problem").textContent).toBe(
+      "Cannot be used: /models/broken.gguf is not a GGUF model file.",
+    );
+    expect(within(broken).queryByTestId("model-parameters")).toBeNull();
+
+    expect(screen.queryByTestId("models-first-run")).toBeNull();
+    expect(screen.getByTestId(`catalog-installed-${RECOMMENDED.key}`).textContent).toBe("Installed");
+    expect(screen.getByTestId(`download-start-${SMALL.key}`)).toBeTruthy();
+    expect(screen.getByTestId(`catalog-size-${SMALL.key}`).textContent).toBe("≈ 397 MB");
+  });
+
+  it("deletes a model only once confirmed", async () => {
+    api.listLocalModels.mockResolvedValue([QWEN]);
+    api.deleteModel.mockResolvedValue();
+    await settle(() => render(<ModelsPage />));
+
+    fireEvent.click(screen.getByTestId(`model-delete-${QWEN.id}`));
+    const question = screen.getByRole("group", { name: "Delete Qwen2.5 1.5B Instruct" });
+    expect(question.textContent).toContain("This frees 1.1 GB.");
+    fireEvent.click(screen.getByTestId(`model-delete-cancel-${QWEN.id}`));
+    expect(screen.queryByRole("group")).toBeNull();
+    expect(api.deleteModel).not.toHaveBeenCalled();
+
+    fireEvent.click(screen.getByTestId(`model-delete-${QWEN.id}`));
+    await settle(() => fireEvent.click(screen.getByTestId(`model-delete-confirm-${QWEN.id}`)));
+    expect(api.deleteModel).toHaveBeenCalledWith(QWEN.id);
+    expect(screen.queryByTestId(`model-row-${QWEN.id}`)).toBeNull();
+    expect(screen.getByTestId("models-first-run")).toBeTruthy();
+  });
+
+  it("keeps a model whose delete failed, and says why", async () => {
+    api.listLocalModels.mockResolvedValue([QWEN]);
+    api.deleteModel.mockRejectedValue(new ipc.IpcError({ code: "io", message: "Cannot delete it.", details: null }));
+    await settle(() => render(<ModelsPage />));
+    fireEvent.click(screen.getByTestId(`model-delete-${QWEN.id}`));
+    await settle(() => fireEvent.click(screen.getByTestId(`model-delete-confirm-${QWEN.id}`)));
+    expect(screen.getByRole("alert").textContent).toBe("Cannot delete it.");
+    expect(screen.getByTestId(`model-row-${QWEN.id}`)).toBeTruthy();
+  });
+
+  it("imports the GGUF file picked in the system dialog", async () => {
+    api.pickModelFile.mockResolvedValue("/downloads/mine.gguf");
+    api.importModel.mockResolvedValue(model("mine", { name: "Mine" }));
+    await settle(() => render(<ModelsPage />));
+    await settle(() => fireEvent.click(screen.getByTestId("model-import")));
+    expect(api.pickModelFile).toHaveBeenCalledWith("Choose a GGUF model file");
+    expect(api.importModel).toHaveBeenCalledWith("/downloads/mine.gguf", "copy");
+    expect(screen.getByTestId("model-import-notice").textContent).toBe("Imported Mine.");
+    expect(screen.getByTestId("model-row-mine")).toBeTruthy();
+  });
+
+  it("imports nothing when the dialog is dismissed, and shows why an import failed", async () => {
+    api.pickModelFile.mockResolvedValueOnce(null);
+    await settle(() => render(<ModelsPage />));
+    await settle(() => fireEvent.click(screen.getByTestId("model-import")));
+    expect(api.importModel).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("model-import-notice")).toBeNull();
+
+    api.pickModelFile.mockResolvedValueOnce("/notes.gguf");
+    api.importModel.mockRejectedValue(
+      new ipc.IpcError({ code: "not_gguf", message: "/notes.gguf is not a GGUF model file.", details: null }),
+    );
+    await settle(() => fireEvent.click(screen.getByTestId("model-import")));
+    expect(screen.getByTestId("model-import-notice").textContent).toBe(
+      "Could not import the file: /notes.gguf is not a GGUF model file.",
+    );
+    expect(screen.getByTestId("models-first-run")).toBeTruthy();
+  });
+
+  it("shows why the list could not be read, and tries again", async () => {
+    api.listLocalModels.mockRejectedValueOnce(
+      new ipc.IpcError({ code: "io", message: "Cannot read the folder.", details: null }),
+    );
+    await settle(() => render(<ModelsPage />));
+    expect(screen.getByRole("alert").textContent).toBe("Could not list the local models: Cannot read the folder.");
+    await settle(() => fireEvent.click(screen.getByText("Try again")));
+    expect(screen.getByTestId("models-first-run")).toBeTruthy();
+  });
+});
+
+describe("downloads", () => {
+  it("offers the recommended model on a first-run card, and nowhere else", async () => {
+    await settle(() => render(<ModelsPage />));
+    const card = screen.getByTestId("models-first-run");
+    expect(within(card).getByTestId(`download-start-${RECOMMENDED.key}`).textContent).toBe("Download (≈ 1.1 GB)");
+    expect(screen.queryByTestId(`catalog-${RECOMMENDED.key}`)).toBeNull();
+    expect(screen.getByTestId(`catalog-${SMALL.key}`)).toBeTruthy();
+  });
+
+  it("shows progress, stops on cancel, and resumes from where it stopped", async () => {
+    const first = pendingDownload();
+    await settle(() => render(<ModelsPage />));
+    await settle(() => fireEvent.click(screen.getByTestId(`download-start-${RECOMMENDED.key}`)));
+    expect(api.downloadModel).toHaveBeenCalledWith(
+      { repo: RECOMMENDED.repo, file: RECOMMENDED.file, revision: "main" },
+      expect.any(Function),
+    );
+    expect(screen.getByTestId(`download-progress-${RECOMMENDED.key}`).textContent).toBe("Starting…");
+
+    await settle(() => {
+      first.report({ downloaded: 470_000_000, total: 1_117_320_736 });
+    });
+    expect(screen.getByTestId(`download-progress-${RECOMMENDED.key}`).textContent).toBe("42% · 470 MB of 1.1 GB");
+    const bar = screen.getByRole("progressbar", { name: "Downloading Qwen2.5 1.5B Instruct" });
+    expect(bar.getAttribute("value")).toBe("42");
+
+    await settle(() => fireEvent.click(screen.getByTestId(`download-cancel-${RECOMMENDED.key}`)));
+    expect(api.cancelDownload).toHaveBeenCalledWith({
+      repo: RECOMMENDED.repo,
+      file: RECOMMENDED.file,
+      revision: "main",
+    });
+    await settle(() => {
+      first.fail({ code: "cancelled", message: "The download was stopped.", details: null });
+    });
+    const stopped = screen.getByTestId(`download-${RECOMMENDED.key}`);
+    expect(stopped.dataset.status).toBe("stopped");
+    expect(stopped.textContent).toContain("Stopped at 470 MB. Downloading again resumes from there.");
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    const second = pendingDownload();
+    await settle(() => fireEvent.click(screen.getByTestId(`download-start-${RECOMMENDED.key}`)));
+    expect(screen.getByTestId(`download-progress-${RECOMMENDED.key}`).textContent).toBe("42% · 470 MB of 1.1 GB");
+    await settle(() => {
+      second.report({ downloaded: 1_117_320_736, total: 1_117_320_736 });
+      second.finish(QWEN);
+    });
+    expect(screen.getByTestId(`model-row-${QWEN.id}`)).toBeTruthy();
+    expect(screen.queryByTestId("models-first-run")).toBeNull();
+    expect(screen.getByTestId(`catalog-installed-${RECOMMENDED.key}`)).toBeTruthy();
+  });
+
+  it("says why a download failed and offers to try again", async () => {
+    const call = pendingDownload();
+    await settle(() => render(<ModelsPage />));
+    const key = SMALL.key;
+    await settle(() => fireEvent.click(screen.getByTestId(`download-start-${key}`)));
+    await settle(() => {
+      call.fail({ code: "connect", message: "Cannot reach https://huggingface.co: offline.", details: null });
+    });
+    expect(screen.getByRole("alert").textContent).toBe(
+      "The download failed: Cannot reach https://huggingface.co: offline.",
+    );
+    expect(screen.getByTestId(`download-start-${key}`).textContent).toBe("Try again");
+  });
+});
+
+describe("the models store", () => {
+  it("starts one download per entry at a time and ignores progress after it stopped", async () => {
+    const call = pendingDownload();
+    const { download } = useModelsStore.getState();
+    const running = download(SMALL);
+    await download(SMALL);
+    expect(api.downloadModel).toHaveBeenCalledTimes(1);
+
+    call.fail({ code: "cancelled", message: "Stopped.", details: null });
+    await running;
+    call.report({ downloaded: 5, total: 10 });
+    expect(useModelsStore.getState().downloads[SMALL.key]).toEqual({ status: "stopped", progress: null });
+  });
+});

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::Device;
 use candle_core::quantized::gguf_file::Content;
-use scriptorium::backend::local::model::Transformer;
+use scriptorium::backend::local::model::{DENSE_FROM_ROWS, Transformer};
 use scriptorium::backend::local::sampler::argmax;
 use serde::Deserialize;
 
@@ -25,10 +25,24 @@ const LOGIT_TOLERANCE: f32 = 0.3;
 /// also rounds the activations to half precision for them.
 const EXACT: f32 = 0.02;
 
+/// Prompts of [`DENSE_FROM_ROWS`] tokens or more are read with dense
+/// products on unquantized activations, where llama.cpp quantizes them to
+/// 8 bits; every later position inherits the difference. The reference
+/// measured how far llama.cpp itself moves when it does not quantize (the
+/// same weights stored as float32), and that, with this much slack, is
+/// the bound for those cases.
+const DENSE_SLACK: f32 = 1.25;
+
 #[derive(Deserialize)]
 struct Reference {
     model: String,
     greedy: Vec<Greedy>,
+    tolerance: Tolerance,
+}
+
+#[derive(Deserialize)]
+struct Tolerance {
+    vs_float32_weights_max_abs_logit_diff: f32,
 }
 
 #[derive(Deserialize)]
@@ -115,12 +129,20 @@ fn every_architecture_decodes_greedily_like_llama_cpp() {
                 assert_eq!(argmax(&logits), expected, "{label}: token {step} differs");
                 logits = model.forward(&[expected]).unwrap().to_vec1().unwrap();
             }
-            if worst > LOGIT_TOLERANCE {
-                too_far.push(format!("{label}: logits differ by up to {worst}"));
+            let dense = case.prompt_tokens.len() >= DENSE_FROM_ROWS;
+            let allowed = if dense {
+                DENSE_SLACK * reference.tolerance.vs_float32_weights_max_abs_logit_diff
+            } else {
+                LOGIT_TOLERANCE
+            };
+            if worst > allowed.max(EXACT) {
+                too_far.push(format!(
+                    "{label}: logits differ by up to {worst} (allowed {allowed})"
+                ));
             }
             // Gemma's GELU table touches every position; elsewhere a stray
             // rounding may move one position, never most.
-            if !label.contains("gemma") && exact + 1 < case.logits.len() {
+            if !dense && !label.contains("gemma") && exact + 1 < case.logits.len() {
                 too_far.push(format!("{label}: only {exact} positions agree to {EXACT}"));
             }
         }

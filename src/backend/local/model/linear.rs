@@ -4,7 +4,7 @@ use candle_core::quantized::{QMatMul, QTensor};
 use candle_core::{D, Module, Result, Tensor};
 
 /// From this many rows on, a dense product beats quantized dot products.
-const DENSE_FROM_ROWS: usize = 32;
+pub const DENSE_FROM_ROWS: usize = 32;
 
 #[derive(Debug)]
 pub struct Linear(QMatMul);

@@ -10,6 +10,7 @@ mod linear;
 mod rope;
 #[cfg(test)]
 pub mod testing;
+mod widen;
 
 use std::io::{Read, Seek};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use linear::Linear;
 use config::Activation;
 pub use config::{Architecture, ModelConfig};
 use kv_cache::KvCache;
+pub use linear::DENSE_FROM_ROWS;
 use rope::Rope;
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +128,7 @@ impl<R: Read + Seek> Loader<'_, R> {
         }
         let tensor = self.content.tensor(self.reader, name, self.device)?;
         self.read += tensor.storage_size_in_bytes();
+        let tensor = widen::widen_q5_0(tensor, self.device)?;
         (self.progress)((self.read as f32 / self.total.max(1) as f32).min(1.0));
         Ok(tensor)
     }

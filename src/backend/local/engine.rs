@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::BufReader;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, SystemTime};
@@ -186,8 +187,18 @@ impl Worker {
                         cancel,
                         events,
                     } = *job;
-                    let outcome = candle_core::utils::with_threadpool(|| {
-                        self.generate(&model, &request, &cancel, &events)
+                    // A panic deep in a kernel must not take the engine
+                    // down with it: the request fails, the model is dropped.
+                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        candle_core::utils::with_threadpool(|| {
+                            self.generate(&model, &request, &cancel, &events)
+                        })
+                    }))
+                    .unwrap_or_else(|_| {
+                        self.unload();
+                        Err(Stop::Failed(local_error(
+                            "The local model failed unexpectedly; it was unloaded.",
+                        )))
                     });
                     match outcome {
                         Ok(()) => {}
@@ -195,6 +206,12 @@ impl Worker {
                             let _ = events.send(Err(BackendError::Cancelled));
                         }
                         Err(Stop::Failed(error)) => {
+                            // A step that failed half-way may have left some
+                            // layers' caches longer than others.
+                            if let Some(loaded) = &mut self.loaded {
+                                loaded.model.truncate_cache(0);
+                                loaded.cached.clear();
+                            }
                             let _ = events.send(Err(error));
                         }
                     }

@@ -15,9 +15,9 @@ mod widen;
 use std::io::{Read, Seek};
 use std::sync::Arc;
 
+use candle_core::quantized::QTensor;
 use candle_core::quantized::gguf_file::Content;
-use candle_core::quantized::{QMatMul, QTensor};
-use candle_core::{D, DType, Device, Module, Tensor};
+use candle_core::{D, DType, Device, Tensor};
 use linear::Linear;
 
 use config::Activation;
@@ -45,7 +45,7 @@ pub struct Transformer {
     embeddings: Embeddings,
     layers: Vec<Layer>,
     output_norm: Tensor,
-    output: QMatMul,
+    output: Linear,
     /// One rope table per distinct (base, scale); layers index into it.
     ropes: Vec<Rope>,
     caches: Vec<KvCache>,
@@ -205,10 +205,10 @@ impl Transformer {
 
         let embedding_table = loader.quantized("token_embd.weight", &[vocab, d])?;
         let output = if loader.has("output.weight") {
-            QMatMul::from_qtensor(loader.quantized("output.weight", &[vocab, d])?)?
+            loader.linear("output.weight", &[vocab, d])?
         } else {
             // Tied: the output head is the embedding table.
-            QMatMul::from_qtensor(loader.quantized("token_embd.weight", &[vocab, d])?)?
+            Linear::new(loader.quantized("token_embd.weight", &[vocab, d])?)?
         };
         let embeddings = if d % embedding_table.dtype().block_size() == 0 {
             Embeddings::Quantized(Arc::new(embedding_table))

@@ -39,13 +39,8 @@ impl Linear {
     /// using a dense GEMM, which reuses every weight across rows, is several
     /// times faster than one quantized dot product per row and column.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let padded;
-        let x = if self.padding > 0 {
-            padded = x.pad_with_zeros(D::Minus1, 0, self.padding)?;
-            &padded
-        } else {
-            x
-        };
+        let x = pad(x, self.padding)?;
+        let x = &x;
         let rows = x.elem_count() / x.dim(D::Minus1)?;
         match &self.weight {
             QMatMul::QTensor(weight) if rows >= DENSE_FROM_ROWS => {
@@ -54,6 +49,38 @@ impl Linear {
             }
             _ => self.weight.forward(x),
         }
+    }
+}
+
+/// Several weights applied to the same input (query, key and value; gate
+/// and up): while decoding, one pass of candle's repacked kernels over all
+/// of them, with the input quantized once; otherwise one by one.
+pub fn forward_shared(linears: &[&Linear], x: &Tensor) -> Result<Vec<Tensor>> {
+    let rows = x.elem_count() / x.dim(D::Minus1)?;
+    let padding = linears.first().map_or(0, |linear| linear.padding);
+    if rows < DENSE_FROM_ROWS && linears.iter().all(|linear| linear.padding == padding) {
+        let weights: Option<Vec<&QTensor>> = linears
+            .iter()
+            .map(|linear| match &linear.weight {
+                QMatMul::QTensor(weight) => Some(weight.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if let Some(weights) = weights {
+            let x = pad(x, padding)?.contiguous()?;
+            if let Some(outputs) = QTensor::gemv_fused_shared_lhs(&weights, &x)? {
+                return Ok(outputs);
+            }
+        }
+    }
+    linears.iter().map(|linear| linear.forward(x)).collect()
+}
+
+fn pad(x: &Tensor, padding: usize) -> Result<Tensor> {
+    if padding == 0 {
+        Ok(x.clone())
+    } else {
+        x.pad_with_zeros(D::Minus1, 0, padding)
     }
 }
 
@@ -146,6 +173,43 @@ mod tests {
                 .fold(0.0, f32::max);
             // Quantized activations: a few hundredths on products of ~±10.
             assert!(worst < 0.1, "batch {batch}: {worst}");
+        }
+    }
+
+    /// Weights sharing an input give the same products together as apart.
+    #[test]
+    fn shared_inputs_give_the_separate_products() {
+        let device = Device::Cpu;
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut random = |shape: (usize, usize)| {
+            let values: Vec<f32> = (0..shape.0 * shape.1).map(|_| rng.f32() - 0.5).collect();
+            Tensor::from_vec(values, shape, &device).unwrap()
+        };
+        let linears: Vec<Linear> = [64, 32, 32]
+            .into_iter()
+            .map(|rows| {
+                Linear::new(QTensor::quantize(&random((rows, 896)), GgmlDType::Q8_0).unwrap())
+                    .unwrap()
+            })
+            .collect();
+        let x = random((1, 896)).unsqueeze(0).unwrap();
+        let together = forward_shared(&linears.iter().collect::<Vec<_>>(), &x).unwrap();
+        for (linear, product) in linears.iter().zip(together) {
+            let apart: Vec<f32> = linear
+                .forward(&x)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1()
+                .unwrap();
+            let product: Vec<f32> = product.flatten_all().unwrap().to_vec1().unwrap();
+            assert_eq!(product.len(), apart.len());
+            let worst = product
+                .iter()
+                .zip(&apart)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-4, "{worst}");
         }
     }
 

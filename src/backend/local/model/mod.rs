@@ -18,7 +18,7 @@ use std::sync::Arc;
 use candle_core::quantized::QTensor;
 use candle_core::quantized::gguf_file::Content;
 use candle_core::{D, DType, Device, Tensor};
-use linear::Linear;
+use linear::{Linear, forward_shared};
 
 use config::Activation;
 pub use config::{Architecture, ModelConfig};
@@ -393,7 +393,12 @@ impl Layer {
         let x = (x + attention)?;
         let h = candle_nn::ops::rms_norm(&x, &self.ffn_norm, eps)?;
         let (gate, up) = match &self.ffn {
-            Ffn::Separate { gate, up } => (gate.forward(&h)?, up.forward(&h)?),
+            Ffn::Separate { gate, up } => {
+                let [gate, up]: [Tensor; 2] = forward_shared(&[gate, up], &h)?
+                    .try_into()
+                    .expect("two weights, two products");
+                (gate, up)
+            }
             Ffn::Fused(both) => {
                 let both = both.forward(&h)?;
                 let half = both.dim(D::Minus1)? / 2;
@@ -427,7 +432,10 @@ impl Layer {
         let head = config.head_dim;
         let (q, k, v) = match &self.projections {
             Projections::Separate { q, k, v, biases } => {
-                let (mut q, mut k, mut v) = (q.forward(h)?, k.forward(h)?, v.forward(h)?);
+                let [q, k, v]: [Tensor; 3] = forward_shared(&[q, k, v], h)?
+                    .try_into()
+                    .expect("three weights, three products");
+                let (mut q, mut k, mut v) = (q, k, v);
                 if let Some([q_bias, k_bias, v_bias]) = biases {
                     q = q.broadcast_add(q_bias)?;
                     k = k.broadcast_add(k_bias)?;

@@ -2,9 +2,10 @@
 //! half a character: a character whose bytes span several tokens (byte
 //! fallback, byte-level BPE) is held back until it is complete.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use tokenizers::Tokenizer;
+use tokenizers::{DecoderWrapper, Tokenizer};
 
 use super::TokenizerError;
 
@@ -28,6 +29,18 @@ pub struct StreamDecoder {
     prefix: String,
     /// What a fresh decoder starts from.
     primer: Vec<u32>,
+    /// How each ordinary token's text maps to bytes, when it does.
+    bytes: TokenBytes,
+}
+
+/// Raw bytes of tokens, so held-back text is judged on bytes, not on
+/// decoded text, in which a real U+FFFD and an invalid byte look alike.
+#[derive(Clone)]
+struct TokenBytes {
+    /// Byte-level BPE (GPT-2 style): every character of a token is a byte.
+    byte_level: bool,
+    /// Added and special tokens: never bytes.
+    added: HashSet<u32>,
 }
 
 /// The tokenizer is far too long to print.
@@ -45,7 +58,12 @@ impl StreamDecoder {
     /// is decoded after, so decoders that treat the first token specially
     /// (stripping a prefix space) never see a generated token first.
     pub(crate) fn new(tokenizer: Arc<Tokenizer>, primer: Vec<u32>) -> Self {
+        let bytes = TokenBytes {
+            byte_level: matches!(tokenizer.get_decoder(), Some(DecoderWrapper::ByteLevel(_))),
+            added: tokenizer.get_added_tokens_decoder().into_keys().collect(),
+        };
         let mut decoder = StreamDecoder {
+            bytes,
             tokenizer,
             ids: Vec::new(),
             context: 0,
@@ -74,14 +92,27 @@ impl StreamDecoder {
     /// incomplete, and for special tokens.
     pub fn step(&mut self, id: u32) -> Result<Option<String>, TokenizerError> {
         self.ids.push(id);
-        let held = self.ids.len() - self.context;
-        let text = self.decode(&self.ids)?;
-        // A character takes at most four byte tokens; past that the bytes
-        // are not going to form one, and they go out as they are.
-        if text.ends_with(char::REPLACEMENT_CHARACTER) && held < MAX_HELD {
-            return Ok(None);
-        }
-        let new = self.new_text(text)?;
+        let new = match self.held_bytes() {
+            // The held bytes say for themselves whether a character is
+            // complete. (Decoding them with their context cannot: in
+            // SentencePiece's byte fallback one invalid byte turns the whole
+            // run into U+FFFD, and a real U+FFFD looks like a cut one.)
+            Some(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => text.to_owned(),
+                Err(error) if error.error_len().is_none() => return Ok(None),
+                Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+            },
+            None => {
+                let held = self.ids.len() - self.context;
+                let text = self.decode(&self.ids)?;
+                // A character takes at most four byte tokens; past that
+                // the bytes are not going to form one.
+                if text.ends_with(char::REPLACEMENT_CHARACTER) && held < MAX_HELD {
+                    return Ok(None);
+                }
+                self.new_text(text)?
+            }
+        };
         if new.is_empty() {
             return Ok(None);
         }
@@ -89,6 +120,28 @@ impl StreamDecoder {
         self.context = self.ids.len();
         self.prefix = self.decode(&self.ids)?;
         Ok(Some(new))
+    }
+
+    /// The bytes of the held tokens, when every one of them is bytes:
+    /// a byte-fallback token (`<0xE4>`) or a byte-level BPE token.
+    fn held_bytes(&self) -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        for &id in &self.ids[self.context..] {
+            if self.bytes.added.contains(&id) {
+                return None;
+            }
+            let token = self.tokenizer.id_to_token(id)?;
+            if let Some(byte) = byte_fallback(&token) {
+                bytes.push(byte);
+            } else if self.bytes.byte_level {
+                for c in token.chars() {
+                    bytes.push(byte_level_byte(c)?);
+                }
+            } else {
+                return None;
+            }
+        }
+        Some(bytes)
     }
 
     /// What `text`, the decoded context and held tokens, adds to the
@@ -111,4 +164,25 @@ impl StreamDecoder {
         self.reset();
         Ok(rest)
     }
+}
+
+/// `<0xE4>` is the byte 0xE4.
+fn byte_fallback(token: &str) -> Option<u8> {
+    let hex = token.strip_prefix("<0x")?.strip_suffix('>')?;
+    (hex.len() == 2).then(|| u8::from_str_radix(hex, 16).ok())?
+}
+
+/// GPT-2's byte-level alphabet: printable bytes stand for themselves, the
+/// others were moved to U+0100 and up, in order.
+fn byte_level_byte(c: char) -> Option<u8> {
+    let printable =
+        |b: u32| (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
+    let code = c as u32;
+    if code < 256 {
+        return printable(code).then_some(code as u8);
+    }
+    (0u32..256)
+        .filter(|&b| !printable(b))
+        .nth((code - 256) as usize)
+        .map(|b| b as u8)
 }

@@ -381,3 +381,32 @@ async fn the_engine_status_names_the_model_in_memory() {
         }
     );
 }
+
+/// Extra request fields reach the chat template: Qwen3's template opens an
+/// empty thinking block when `enable_thinking` is false.
+#[tokio::test(flavor = "multi_thread")]
+async fn extra_fields_are_chat_template_variables() {
+    let (_home, studio) = new_studio();
+    let model = fixture("tiny-qwen3");
+    let chat = || Prompt::Chat {
+        messages: vec![ChatMessage::new(Role::User, "Hi")],
+    };
+    let plain = run(&studio, spec(&model, chat(), greedy(1))).await;
+    let mut params = greedy(1);
+    params
+        .extra
+        .insert("enable_thinking".into(), serde_json::Value::Bool(false));
+    let no_thinking = run(&studio, spec(&model, chat(), params)).await;
+    assert_eq!(
+        no_thinking.status,
+        GenerationStatus::Done,
+        "{:?}",
+        no_thinking.error
+    );
+    assert!(
+        no_thinking.usage.prompt > plain.usage.prompt,
+        "{} vs {}",
+        no_thinking.usage.prompt,
+        plain.usage.prompt
+    );
+}

@@ -138,7 +138,8 @@ impl Engine {
     }
 }
 
-fn tokenizer_failed(error: impl std::fmt::Display) -> Stop {
+/// A tokenizer or template error, as the failure of the request.
+fn request_failed(error: impl std::fmt::Display) -> Stop {
     Stop::Failed(local_error(error.to_string()))
 }
 
@@ -296,7 +297,7 @@ impl Worker {
             return Err(Stop::Cancelled);
         }
         let loaded = self.ensure_loaded(path)?;
-        let prompt = loaded.prompt_tokens(&request.prompt)?;
+        let prompt = loaded.prompt_tokens(request)?;
         let context = loaded.model.context_length();
         if prompt.len() >= context {
             return Err(ModelError::ContextFull {
@@ -336,22 +337,30 @@ impl Worker {
 }
 
 impl Loaded {
-    fn prompt_tokens(&self, prompt: &Prompt) -> Result<Vec<u32>, Stop> {
-        let text = match prompt {
+    /// The prompt as tokens. Extra request fields reach the chat template
+    /// as its variables (Qwen3's `enable_thinking`, for one).
+    fn prompt_tokens(&self, request: &GenerateRequest) -> Result<Vec<u32>, Stop> {
+        let text = match &request.prompt {
             Prompt::Completion { text } => text.clone(),
-            Prompt::Chat { messages } => match &self.template {
-                Some(template) => template
-                    .render(messages, true, serde_json::Value::Null)
-                    .map_err(|e| Stop::Failed(local_error(e.to_string())))?,
-                None => ChatTemplate::fallback()
-                    .render(messages, true, serde_json::Value::Null)
-                    .map_err(|e| Stop::Failed(local_error(e.to_string())))?,
-            },
+            Prompt::Chat { messages } => {
+                let extra = serde_json::Value::Object(request.params.extra.clone());
+                let fallback;
+                let template = match &self.template {
+                    Some(template) => template,
+                    None => {
+                        fallback = ChatTemplate::fallback();
+                        &fallback
+                    }
+                };
+                template
+                    .render(messages, true, extra)
+                    .map_err(request_failed)?
+            }
         };
         let tokens = self
             .tokenizer
             .encode(&text, self.tokenizer.add_bos())
-            .map_err(|e| Stop::Failed(local_error(e.to_string())))?;
+            .map_err(request_failed)?;
         if tokens.is_empty() {
             return Err(Stop::Failed(local_error("The prompt is empty.")));
         }
@@ -428,7 +437,7 @@ impl Loaded {
             if eos.contains(&token) {
                 break "stop";
             }
-            if let Some(piece) = decoder.step(token).map_err(tokenizer_failed)? {
+            if let Some(piece) = decoder.step(token).map_err(request_failed)? {
                 let fed = stop.feed(&piece);
                 emit(fed.emit)?;
                 if fed.stopped {
@@ -447,10 +456,7 @@ impl Loaded {
             self.cached.push(token);
         };
         if !met_stop_string {
-            let rest = decoder
-                .flush()
-                .map_err(tokenizer_failed)?
-                .unwrap_or_default();
+            let rest = decoder.flush().map_err(request_failed)?.unwrap_or_default();
             let fed = stop.feed(&rest);
             emit(fed.emit)?;
             if !fed.stopped {

@@ -19,6 +19,7 @@ use super::chat_template::ChatTemplate;
 use super::model::{ModelError, Transformer};
 use super::sampler::{PENALTY_WINDOW, Sampler, SamplingConfig};
 use super::stop::StopMatcher;
+use super::think::{Piece, ThinkSplitter};
 use super::tokenizer::LocalTokenizer;
 use crate::backend::{BackendError, Event, EventStream, GenerateRequest, Prompt};
 
@@ -414,15 +415,19 @@ impl Loaded {
         let mut stop = StopMatcher::new(stops);
         let eos = self.tokenizer.eos_ids().to_vec();
         let mut produced = 0;
-        let emit = |text: String| -> Result<(), Stop> {
-            if text.is_empty() {
-                return Ok(());
-            }
-            events
-                .send(Ok(Event::Delta { choice, text }))
+        let mut thinking = ThinkSplitter::default();
+        let send = |pieces: Vec<Piece>| -> Result<(), Stop> {
+            for piece in pieces {
+                let event = match piece {
+                    Piece::Reasoning(text) => Event::Reasoning { choice, text },
+                    Piece::Answer(text) => Event::Delta { choice, text },
+                };
                 // Nobody listens any more: stop as if cancelled.
-                .map_err(|_| Stop::Cancelled)
+                events.send(Ok(event)).map_err(|_| Stop::Cancelled)?;
+            }
+            Ok(())
         };
+        let mut emit = |text: String| send(thinking.feed(&text));
         let mut met_stop_string = false;
         let finish_reason = loop {
             if cancel.is_cancelled() {
@@ -463,6 +468,7 @@ impl Loaded {
                 emit(stop.finish())?;
             }
         }
+        send(thinking.finish())?;
         let _ = events.send(Ok(Event::Done {
             choice,
             finish_reason: Some(finish_reason.to_owned()),

@@ -10,6 +10,7 @@ pub mod model;
 pub mod sampler;
 mod stop;
 pub mod summary;
+mod think;
 pub mod tokenizer;
 
 use std::sync::OnceLock;

@@ -303,10 +303,6 @@ impl Transformer {
         })
     }
 
-    pub fn config(&self) -> &ModelConfig {
-        &self.config
-    }
-
     /// Rows of the embedding table: the vocabulary the tokenizer must match.
     pub fn vocab(&self) -> usize {
         self.vocab

@@ -1,6 +1,7 @@
 //! A weight matrix, multiplied the way that is fastest for the batch.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{D, Module, Result, Tensor};
@@ -24,9 +25,18 @@ pub struct Linear {
 
 impl Linear {
     pub fn new(weight: QTensor) -> Result<Linear> {
-        let (weight, padding) = pad_for_repacked_kernels(weight)?;
+        Linear::shared(Arc::new(weight))
+    }
+
+    /// A weight that is also used elsewhere (a tied output head is the
+    /// embedding table); it is copied only if it gets padded.
+    pub fn shared(weight: Arc<QTensor>) -> Result<Linear> {
+        let (weight, padding) = match pad_for_repacked_kernels(&weight)? {
+            Some((padded, padding)) => (Arc::new(padded), padding),
+            None => (weight, 0),
+        };
         Ok(Linear {
-            weight: QMatMul::from_qtensor(weight)?,
+            weight: QMatMul::from_arc(weight)?,
             padding,
         })
     }
@@ -90,7 +100,7 @@ fn pad(x: &Tensor, padding: usize) -> Result<Tensor> {
 /// as fast per byte (Qwen2.5 0.5B's 896-wide rows become 1,024). Only done
 /// where those kernels exist and the zeros add at most a sixth of the
 /// bytes; the zeros change no product.
-fn pad_for_repacked_kernels(weight: QTensor) -> Result<(QTensor, usize)> {
+fn pad_for_repacked_kernels(weight: &QTensor) -> Result<Option<(QTensor, usize)>> {
     let (rows, columns) = weight.shape().dims2()?;
     let padding = columns.next_multiple_of(SUPER_BLOCK) - columns;
     let worth_it = weight.dtype() == GgmlDType::Q8_0
@@ -99,7 +109,7 @@ fn pad_for_repacked_kernels(weight: QTensor) -> Result<(QTensor, usize)> {
         && rows.is_multiple_of(TILE_ROWS)
         && has_vnni();
     if !worth_it {
-        return Ok((weight, 0));
+        return Ok(None);
     }
     let row_bytes = columns / Q8_0_BLOCK * Q8_0_BLOCK_BYTES;
     let zero_bytes = padding / Q8_0_BLOCK * Q8_0_BLOCK_BYTES;
@@ -111,7 +121,10 @@ fn pad_for_repacked_kernels(weight: QTensor) -> Result<(QTensor, usize)> {
         padded.resize(padded.len() + zero_bytes, 0);
     }
     let storage = QStorage::from_data(Cow::Owned(padded), &weight.device(), GgmlDType::Q8_0)?;
-    Ok((QTensor::new(storage, (rows, columns + padding))?, padding))
+    Ok(Some((
+        QTensor::new(storage, (rows, columns + padding))?,
+        padding,
+    )))
 }
 
 #[cfg(target_arch = "x86_64")]

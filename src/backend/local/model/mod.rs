@@ -203,15 +203,15 @@ impl Transformer {
             ));
         }
 
-        let embedding_table = loader.quantized("token_embd.weight", &[vocab, d])?;
+        let embedding_table = Arc::new(loader.quantized("token_embd.weight", &[vocab, d])?);
         let output = if loader.has("output.weight") {
             loader.linear("output.weight", &[vocab, d])?
         } else {
-            // Tied: the output head is the embedding table.
-            Linear::new(loader.quantized("token_embd.weight", &[vocab, d])?)?
+            // Tied: the output head is the embedding table, read once.
+            Linear::shared(Arc::clone(&embedding_table))?
         };
         let embeddings = if d % embedding_table.dtype().block_size() == 0 {
-            Embeddings::Quantized(Arc::new(embedding_table))
+            Embeddings::Quantized(embedding_table)
         } else {
             Embeddings::Dense(embedding_table.dequantize(device)?)
         };

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use candle_core::Device;
 use futures::StreamExt;
 use scriptorium::backend::local::model::Transformer;
-use scriptorium::backend::local::{Engine, EngineOptions, LocalTokenizer, gguf};
+use scriptorium::backend::local::{Engine, EngineOptions, LocalTokenizer, gguf, threads};
 use scriptorium::backend::{GenerateRequest, Params, Prompt};
 use tokio_util::sync::CancellationToken;
 
@@ -28,10 +28,11 @@ const STORY_TOKENS: usize = 2000;
 const EDIT_TOKENS: usize = 20;
 
 fn main() {
+    // As the app and the command line start: the count settled once.
+    let threads = threads::settle(None) as usize;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let models_dir = root.join("target/bench-models");
     let python = root.join("target/models-venv/bin/python");
-    let threads = candle_core::utils::get_num_threads();
     let mut models: Vec<PathBuf> = std::fs::read_dir(&models_dir)
         .unwrap_or_else(|e| {
             panic!(

@@ -94,6 +94,9 @@ pub enum Error {
     #[error("This cannot be done in a chat: {reason}.")]
     InvalidChat { reason: String },
 
+    #[error("Local models can run on 1 to {max} threads, not {count}.")]
+    InvalidThreadCount { count: u32, max: u32 },
+
     #[error("Only http and https links can be opened, not {url:?}.")]
     LinkRefused { url: String },
 
@@ -135,6 +138,7 @@ impl Error {
             Error::ConversationNotFound { .. } => "conversation_not_found",
             Error::MessageNotFound { .. } => "message_not_found",
             Error::InvalidChat { .. } => "invalid_chat",
+            Error::InvalidThreadCount { .. } => "invalid_thread_count",
             Error::LinkRefused { .. } => "link_refused",
             Error::Backend(error) => error.code(),
             Error::Secrets(_) => "secrets",

@@ -1,11 +1,14 @@
 //! Typed application settings, stored one JSON value per key.
 
-use rusqlite::{Connection, params};
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::Result;
+use crate::backend::local::threads;
 use crate::store::Store;
+use crate::{Error, Result};
 
 /// The interface language: the system's, or one the person chose.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +42,9 @@ pub struct Settings {
     pub theme: ThemePref,
     /// The backend used when a request names none.
     pub default_backend: Option<String>,
+    /// Threads for local models; `None`: the physical cores. Read once at
+    /// start (see `backend::local::threads`).
+    pub local_threads: Option<u32>,
 }
 
 /// A partial change: `None` leaves a setting as it is.
@@ -69,16 +75,28 @@ impl SettingsService {
     /// Chooses the backend used when a request names none (`None`: no default).
     #[tracing::instrument(skip_all, err)]
     pub async fn set_default_backend(&self, name: Option<String>) -> Result<Settings> {
+        self.set("defaultBackend", serde_json::json!(name)).await
+    }
+
+    /// Chooses how many threads local models run on (`None`: the physical
+    /// cores), from the next start.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn set_local_threads(&self, count: Option<u32>) -> Result<Settings> {
+        if let Some(count) = count.filter(|&count| !threads::is_valid(count)) {
+            return Err(Error::InvalidThreadCount {
+                count,
+                max: threads::MAX_THREADS,
+            });
+        }
+        self.set("localThreads", serde_json::json!(count)).await
+    }
+
+    /// Stores one setting that may be cleared, which `update` cannot express.
+    async fn set(&self, key: &'static str, value: Value) -> Result<Settings> {
         self.store
             .write(move |conn| {
                 let tx = conn.transaction()?;
-                tx.execute(
-                    "INSERT INTO settings (key, value) VALUES ('defaultBackend', ?1)
-                     ON CONFLICT (key) DO UPDATE
-                     SET value = excluded.value,
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                    [serde_json::to_string(&name).expect("a name serializes")],
-                )?;
+                store_value(&tx, key, &value)?;
                 let settings = load(&tx)?;
                 tx.commit()?;
                 Ok(settings)
@@ -95,13 +113,7 @@ impl SettingsService {
                 let changes = serde_json::to_value(&update).expect("settings serialize");
                 for (key, value) in as_object(changes) {
                     if !value.is_null() {
-                        tx.execute(
-                            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                             ON CONFLICT (key) DO UPDATE
-                             SET value = excluded.value,
-                                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                            params![key, value.to_string()],
-                        )?;
+                        store_value(&tx, &key, &value)?;
                     }
                 }
                 let settings = load(&tx)?;
@@ -110,6 +122,28 @@ impl SettingsService {
             })
             .await
     }
+}
+
+/// The stored settings, read before the studio opens and before any thread
+/// starts: defaults when there is no store yet or it cannot be read, which
+/// opening the studio reports properly right after.
+pub fn read_at_start(db_path: &Path) -> Settings {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(db_path, flags)
+        .ok()
+        .and_then(|conn| load(&conn).ok())
+        .unwrap_or_default()
+}
+
+fn store_value(conn: &Connection, key: &str, value: &Value) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE
+         SET value = excluded.value,
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        params![key, value.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Reads every stored key over the defaults. A stored value this build does
@@ -158,10 +192,11 @@ mod tests {
             language: LanguagePref::ZhCn,
             theme: ThemePref::Dark,
             default_backend: Some("local".into()),
+            local_threads: Some(3),
         };
         assert_eq!(
             serde_json::to_value(&settings).unwrap(),
-            serde_json::json!({"language": "zh-CN", "theme": "dark", "defaultBackend": "local"})
+            serde_json::json!({"language": "zh-CN", "theme": "dark", "defaultBackend": "local", "localThreads": 3})
         );
     }
 

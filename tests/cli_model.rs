@@ -226,3 +226,79 @@ fn chat_with_an_imported_model_is_recorded() {
     assert_eq!(record["backend"], "local");
     assert_eq!(record["choices"][0]["text"], report["choices"][0]["text"]);
 }
+
+/// `model threads --json` with the given arguments and environment.
+fn threads(home: &Path, args: &[&str], env: Option<&str>) -> serde_json::Value {
+    let mut command = scriptorium(home);
+    command
+        .env_remove("CANDLE_NUM_THREADS")
+        .env_remove("RAYON_NUM_THREADS")
+        .args(["model", "threads", "--json"])
+        .args(args);
+    if let Some(count) = env {
+        command.env("RAYON_NUM_THREADS", count);
+    }
+    let output = command.assert().success().get_output().clone();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_chosen_thread_count_applies_from_the_next_start() {
+    let home = tempfile::tempdir().unwrap();
+    let first = threads(home.path(), &[], None);
+    assert_eq!(first["setting"], serde_json::Value::Null);
+    assert_eq!(first["inForce"], first["automatic"], "{first}");
+
+    let chosen = threads(home.path(), &["3"], None);
+    assert_eq!(chosen["setting"], 3);
+    assert_eq!(
+        chosen["inForce"], first["inForce"],
+        "settled before the choice"
+    );
+    assert_eq!(threads(home.path(), &[], None)["inForce"], 3);
+    assert_eq!(
+        threads(home.path(), &[], Some("7"))["inForce"],
+        3,
+        "a choice wins over the environment"
+    );
+
+    threads(home.path(), &["auto"], None);
+    assert_eq!(threads(home.path(), &[], Some("7"))["inForce"], 7);
+    assert_eq!(
+        threads(home.path(), &[], None)["inForce"],
+        first["automatic"]
+    );
+}
+
+#[test]
+fn an_impossible_thread_count_is_refused_in_one_sentence() {
+    let home = tempfile::tempdir().unwrap();
+    let output = scriptorium(home.path())
+        .args(["model", "threads", "0"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    assert_eq!(
+        stderr(&output),
+        "error: Local models can run on 1 to 256 threads, not 0.\n"
+    );
+    scriptorium(home.path())
+        .args(["model", "threads", "many"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "\"many\" is neither a thread count nor `auto`",
+        ));
+    let output = scriptorium(home.path())
+        .args(["model", "threads"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let line = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        line.starts_with("Threads for local models: automatic (the physical cores)."),
+        "{line}"
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use scriptorium::settings::{LanguagePref, SettingsUpdate, ThemePref};
+use scriptorium::settings::{self, LanguagePref, SettingsUpdate, ThemePref};
 use scriptorium::store::SCHEMA_VERSION;
 use scriptorium::{ApiError, Studio};
 
@@ -104,6 +104,39 @@ async fn settings_updates_change_only_what_they_name() {
     assert_eq!(after_language.theme, ThemePref::Dark);
     assert_eq!(after_language.language, LanguagePref::En);
     assert_eq!(settings.get().await.unwrap(), after_language);
+}
+
+#[tokio::test]
+async fn the_local_thread_count_is_kept_checked_and_readable_before_the_studio_opens() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("scriptorium.db");
+    assert_eq!(
+        settings::read_at_start(&db).local_threads,
+        None,
+        "no store yet"
+    );
+
+    let studio = Studio::open(home.path()).unwrap();
+    let settings = studio.settings();
+    assert_eq!(
+        settings
+            .set_local_threads(Some(3))
+            .await
+            .unwrap()
+            .local_threads,
+        Some(3)
+    );
+    let refused = ApiError::from(settings.set_local_threads(Some(0)).await.unwrap_err());
+    assert_eq!(refused.code, "invalid_thread_count");
+    assert_eq!(
+        refused.message,
+        "Local models can run on 1 to 256 threads, not 0."
+    );
+    assert_eq!(settings.get().await.unwrap().local_threads, Some(3));
+    assert_eq!(settings::read_at_start(&db).local_threads, Some(3));
+
+    settings.set_local_threads(None).await.unwrap();
+    assert_eq!(settings::read_at_start(&db).local_threads, None);
 }
 
 #[tokio::test]

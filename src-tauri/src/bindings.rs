@@ -64,6 +64,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         commands::download_model,
         commands::cancel_download,
         commands::local_engine_status,
+        commands::local_threads,
+        commands::set_local_threads,
     ])
 }
 

@@ -59,4 +59,6 @@ pub const COMMAND_NAMES: &[&str] = &[
     "download_model",
     "cancel_download",
     "local_engine_status",
+    "local_threads",
+    "set_local_threads",
 ];

@@ -8,8 +8,9 @@ mod commands;
 mod downloads;
 mod state;
 
+use scriptorium::backend::local::threads;
 use scriptorium::paths::{self, DataDir};
-use scriptorium::{Studio, logging};
+use scriptorium::{Studio, logging, settings};
 use tauri::Manager;
 
 use state::AppState;
@@ -17,6 +18,8 @@ use state::AppState;
 /// Starts the app; returns when the last window closes.
 pub fn run() {
     let data_dir = DataDir::new(paths::default_data_dir());
+    // First, while this is the only thread: it sets the environment.
+    threads::settle(settings::read_at_start(&data_dir.db_path()).local_threads);
     let _logs = logging::init(Some(&data_dir.log_dir()), "info");
     let state = AppState::open(Studio::open(data_dir.root()));
     let commands = bindings::builder();

@@ -490,6 +490,24 @@ async localEngineStatus() : Promise<Result<EngineStatus, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The thread count local models run with now, and what can be chosen.
+ */
+async localThreads() : Promise<LocalThreads> {
+    return await TAURI_INVOKE("local_threads");
+},
+/**
+ * Chooses the thread count of local models (`None`: the physical cores);
+ * it applies from the next start.
+ */
+async setLocalThreads(count: number | null) : Promise<Result<Settings, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_local_threads", { count }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -894,6 +912,22 @@ linkedTo: string | null;
  * `None` when the file cannot be read as a model; `problem` says why.
  */
 summary: ModelSummary | null; problem: string | null }
+/**
+ * The thread count of local inference, as the settings page shows it.
+ */
+export type LocalThreads = { 
+/**
+ * What this process runs local models with.
+ */
+inForce: number; 
+/**
+ * What "automatic" means on this machine: its physical cores.
+ */
+automatic: number; 
+/**
+ * The machine's logical processors: more threads than this only wait.
+ */
+available: number }
 export type Message = { id: number; parentId: number | null; role: Role; content: string; reasoning: string; status: MessageStatus; error: string | null; pinned: boolean; generationId: number | null; createdAt: string }
 /**
  * How an assistant message's generation ended (user messages are `done`).
@@ -1030,7 +1064,12 @@ export type Settings = { language: LanguagePref; theme: ThemePref;
 /**
  * The backend used when a request names none.
  */
-defaultBackend: string | null }
+defaultBackend: string | null; 
+/**
+ * Threads for local models; `None`: the physical cores. Read once at
+ * start (see `backend::local::threads`).
+ */
+localThreads: number | null }
 /**
  * A partial change: `None` leaves a setting as it is.
  */

@@ -5,8 +5,9 @@ use std::path::Path;
 use scriptorium::ApiError;
 use scriptorium::backend::local::{
     CATALOG, CatalogEntry, DownloadProgress, EngineStatus, HubFile, HubOptions, ImportMode,
-    LocalModel, ManagerError,
+    LocalModel, LocalThreads, ManagerError,
 };
+use scriptorium::settings::Settings;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -81,4 +82,22 @@ pub fn cancel_download(state: State<'_, AppState>, file: HubFile) -> bool {
 #[specta::specta]
 pub fn local_engine_status(state: State<'_, AppState>) -> Result<EngineStatus, ApiError> {
     Ok(state.studio()?.backends().local_status())
+}
+
+/// The thread count local models run with now, and what can be chosen.
+#[tauri::command]
+#[specta::specta]
+pub fn local_threads() -> LocalThreads {
+    LocalThreads::now()
+}
+
+/// Chooses the thread count of local models (`None`: the physical cores);
+/// it applies from the next start.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_local_threads(
+    state: State<'_, AppState>,
+    count: Option<u32>,
+) -> Result<Settings, ApiError> {
+    Ok(state.studio()?.settings().set_local_threads(count).await?)
 }

@@ -11,6 +11,7 @@ pub mod sampler;
 mod stop;
 pub mod summary;
 mod think;
+pub mod threads;
 pub mod tokenizer;
 
 use std::sync::OnceLock;
@@ -25,6 +26,7 @@ pub use manager::{
     DownloadProgress, HubFile, HubOptions, ImportMode, LocalModel, ManagerError, ModelManager,
 };
 pub use summary::ModelSummary;
+pub use threads::LocalThreads;
 pub use tokenizer::{LocalTokenizer, StreamDecoder, TokenizerError, TokenizerSource};
 
 /// The name the local backend answers to.

@@ -9,6 +9,7 @@ mod generate;
 mod history;
 mod model;
 mod model_prompt;
+mod model_threads;
 mod template;
 mod vars;
 
@@ -16,8 +17,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use scriptorium::backend::local::threads;
 use scriptorium::paths::{self, DataDir};
-use scriptorium::{Studio, logging};
+use scriptorium::{Studio, logging, settings};
 
 #[derive(Debug, Parser)]
 #[command(name = "scriptorium", version, about, long_about = None)]
@@ -55,6 +57,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = DataDir::new(cli.home.clone().unwrap_or_else(paths::default_data_dir));
+    // First, while this is the only thread: it sets the environment.
+    threads::settle(settings::read_at_start(&data_dir.db_path()).local_threads);
     // stderr stays for the command's own messages; the log file gets the rest.
     let _logs = logging::init(Some(&data_dir.log_dir()), "off");
     let runtime = tokio::runtime::Builder::new_multi_thread()

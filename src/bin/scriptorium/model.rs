@@ -40,6 +40,8 @@ pub enum Command {
     Rm { id: String },
     /// Print the exact text a model is fed for a conversation
     Prompt(crate::model_prompt::PromptArgs),
+    /// Show or choose how many threads local models run on
+    Threads(crate::model_threads::ThreadsArgs),
     /// Models ready to download, with the one to start with marked *
     Catalog {
         /// Print JSON instead of a table
@@ -52,6 +54,7 @@ pub async fn run(studio: &Studio, command: Command) -> anyhow::Result<()> {
     let models = studio.models();
     match command {
         Command::Prompt(args) => crate::model_prompt::run(studio, args).await,
+        Command::Threads(args) => crate::model_threads::run(studio, args).await,
         Command::List { json } => {
             let list = models.list().await?;
             if json {

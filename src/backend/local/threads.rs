@@ -1,0 +1,140 @@
+//! How many threads local inference runs on.
+//!
+//! candle sizes its worker pool once per process, from `CANDLE_NUM_THREADS`
+//! or `RAYON_NUM_THREADS`, the first time a kernel runs; without them it
+//! also works the count out again from the machine (on Linux by reading
+//! /proc/cpuinfo) for every matrix product, which costs decoding about 7 %.
+//! So the count is settled once per process, before any other thread
+//! starts, by exporting it: a changed setting applies from the next start.
+
+use serde::Serialize;
+
+/// The variables candle reads its thread count from, preferred first.
+const VARIABLES: [&str; 2] = ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"];
+
+/// The most threads a setting may ask for.
+pub const MAX_THREADS: u32 = 256;
+
+/// The thread count of local inference, as the Models page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct LocalThreads {
+    /// What this process runs local models with.
+    pub in_force: u32,
+    /// What "automatic" means on this machine: its physical cores.
+    pub automatic: u32,
+    /// The machine's logical processors: more threads than this only wait.
+    pub available: u32,
+}
+
+impl LocalThreads {
+    pub fn now() -> LocalThreads {
+        LocalThreads {
+            in_force: in_force(),
+            automatic: automatic(),
+            available: available(),
+        }
+    }
+}
+
+/// Whether a setting may ask for `count` threads.
+pub fn is_valid(count: u32) -> bool {
+    (1..=MAX_THREADS).contains(&count)
+}
+
+/// The count candle runs with now.
+pub fn in_force() -> u32 {
+    resolve(None, |name| std::env::var(name).ok(), automatic())
+}
+
+/// Settles the count for this process and returns it: `setting` when the
+/// person chose one, else what the environment already asks for, else the
+/// physical cores.
+///
+/// Call it first in `main`, before any other thread exists: it changes the
+/// process environment, which is only sound while nothing else can read it.
+#[expect(
+    unsafe_code,
+    reason = "candle reads its thread count only from the environment"
+)]
+pub fn settle(setting: Option<u32>) -> u32 {
+    let count = resolve(setting, |name| std::env::var(name).ok(), automatic());
+    let value = count.to_string();
+    for name in VARIABLES {
+        // SAFETY: the caller runs this before starting any thread (see
+        // above), so no other thread reads or writes the environment now.
+        unsafe { std::env::set_var(name, &value) };
+    }
+    count
+}
+
+fn resolve(setting: Option<u32>, env: impl Fn(&str) -> Option<String>, automatic: u32) -> u32 {
+    setting
+        .filter(|&count| is_valid(count))
+        .or_else(|| {
+            VARIABLES.iter().find_map(|name| {
+                let count = env(name)?.trim().parse().ok()?;
+                is_valid(count).then_some(count)
+            })
+        })
+        .unwrap_or(automatic)
+}
+
+fn automatic() -> u32 {
+    u32::try_from(num_cpus::get_physical().max(1)).unwrap_or(MAX_THREADS)
+}
+
+fn available() -> u32 {
+    let logical = std::thread::available_parallelism().map_or(1, |count| count.get());
+    u32::try_from(logical)
+        .unwrap_or(MAX_THREADS)
+        .max(automatic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        }
+    }
+
+    #[test]
+    fn a_chosen_count_wins_over_the_environment() {
+        let vars = [("RAYON_NUM_THREADS", "8")];
+        assert_eq!(resolve(Some(3), env(&vars), 2), 3);
+    }
+
+    #[test]
+    fn without_a_choice_the_environment_decides_as_candle_would() {
+        let both = [("RAYON_NUM_THREADS", "8"), ("CANDLE_NUM_THREADS", "5")];
+        assert_eq!(resolve(None, env(&both), 2), 5);
+        let rayon = [("RAYON_NUM_THREADS", " 8 ")];
+        assert_eq!(resolve(None, env(&rayon), 2), 8);
+    }
+
+    #[test]
+    fn otherwise_the_physical_cores() {
+        assert_eq!(resolve(None, env(&[]), 4), 4);
+    }
+
+    #[test]
+    fn counts_out_of_range_or_unreadable_are_passed_over() {
+        let vars = [("CANDLE_NUM_THREADS", "0"), ("RAYON_NUM_THREADS", "many")];
+        assert_eq!(resolve(Some(0), env(&vars), 2), 2);
+        assert_eq!(resolve(Some(MAX_THREADS + 1), env(&[]), 2), 2);
+        assert_eq!(resolve(Some(MAX_THREADS), env(&[]), 2), MAX_THREADS);
+    }
+
+    #[test]
+    fn the_machine_offers_at_least_its_physical_cores() {
+        let threads = LocalThreads::now();
+        assert!(threads.automatic >= 1);
+        assert!(threads.available >= threads.automatic);
+    }
+}

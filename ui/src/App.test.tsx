@@ -34,7 +34,7 @@ const REPORT: DoctorReport = {
 let stored: Settings;
 
 beforeEach(() => {
-  stored = { language: "en", theme: "light", defaultBackend: null };
+  stored = { language: "en", theme: "light", defaultBackend: null, localThreads: null };
   api.startupStatus.mockResolvedValue({ status: "ready", info: REPORT });
   api.getSettings.mockImplementation(() => Promise.resolve(stored));
   api.updateSettings.mockImplementation((update: SettingsUpdate) => {
@@ -135,7 +135,7 @@ describe("language", () => {
   });
 
   it("follows a Chinese system when the saved choice is System", async () => {
-    stored = { language: "system", theme: "system", defaultBackend: null };
+    stored = { language: "system", theme: "system", defaultBackend: null, localThreads: null };
     vi.spyOn(navigator, "language", "get").mockReturnValue("zh-CN");
     await renderApp();
     expect(screen.getByTestId("nav-story").textContent).toBe("故事");
@@ -178,7 +178,7 @@ describe("theme", () => {
   });
 
   it("follows the system live when set to System, and ignores it otherwise", async () => {
-    stored = { language: "en", theme: "system", defaultBackend: null };
+    stored = { language: "en", theme: "system", defaultBackend: null, localThreads: null };
     await openSettings();
     expect(document.documentElement.dataset.theme).toBe("light");
 

@@ -35,6 +35,7 @@ import type {
   ImportOutcome,
   KeyLocation,
   LocalModel,
+  LocalThreads,
   Preset,
   Preview,
   NewConversation,
@@ -412,6 +413,7 @@ export type {
   HubFile,
   ImportMode,
   LocalModel,
+  LocalThreads,
   ModelSummary,
 } from "./bindings";
 
@@ -447,6 +449,16 @@ export function cancelDownload(file: HubFile): Promise<boolean> {
 
 export function localEngineStatus(): Promise<EngineStatus> {
   return call(() => commands.localEngineStatus());
+}
+
+/** The thread count local models run with now, and what can be chosen. */
+export function localThreads(): Promise<LocalThreads> {
+  return plain(() => commands.localThreads());
+}
+
+/** null: automatic, the physical cores. The core reads it at start, so it applies from the next one. */
+export function setLocalThreads(count: number | null): Promise<Settings> {
+  return call(() => commands.setLocalThreads(count));
 }
 
 /** The system's open-file dialog for GGUF files; null when dismissed. */

@@ -68,7 +68,7 @@ function preset(p: Preset, name = p.name): BackendDraft {
 beforeEach(() => {
   nextId = 1;
   views = [];
-  settings = { language: "en", theme: "system", defaultBackend: null };
+  settings = { language: "en", theme: "system", defaultBackend: null, localThreads: null };
   api.getSettings.mockImplementation(() => Promise.resolve(settings));
   api.listBackends.mockImplementation(() => Promise.resolve(views));
   api.listPresets.mockResolvedValue([OPENAI, DEEPSEEK, OLLAMA]);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { listBackends, listLocalModels } from "../ipc";
 import type { BackendView, ChatSettings } from "../ipc";
@@ -7,6 +7,21 @@ import { useChatStore } from "./chatStore";
 /** The built-in backend that runs the models of the Models page. */
 const LOCAL_BACKEND = "local";
 
+/** A local model that can run, with the context it was trained for when its file says. */
+type LocalChoice = { id: string; contextLength: number | null };
+
+/** The most context the chosen local model reads; null for other backends or when unknown. */
+function contextLimit(settings: ChatSettings, models: LocalChoice[]): number | null {
+  if (settings.backend !== LOCAL_BACKEND) return null;
+  return models.find((m) => m.id === settings.model)?.contextLength ?? null;
+}
+
+/** Lowers the window to what the local model reads; a smaller one is kept. */
+function withinModel(settings: ChatSettings, models: LocalChoice[]): ChatSettings {
+  const limit = contextLimit(settings, models);
+  return limit !== null && settings.contextTokens > limit ? { ...settings, contextTokens: limit } : settings;
+}
+
 function numberOrNull(text: string): number | null {
   const value = Number(text);
   return text.trim() === "" || Number.isNaN(value) ? null : value;
@@ -14,12 +29,15 @@ function numberOrNull(text: string): number | null {
 
 /** Backend, model, system prompt, window and sampling for this conversation. */
 export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; onClose: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const contextHintId = useId();
   const { saveSettings } = useChatStore.getState();
   const [draft, setDraft] = useState(settings);
   const [backends, setBackends] = useState<BackendView[]>([]);
-  const [localModels, setLocalModels] = useState<string[]>([]);
+  const [localModels, setLocalModels] = useState<LocalChoice[]>([]);
   const local = draft.backend === LOCAL_BACKEND;
+  const localIds = localModels.map((m) => m.id);
+  const limit = contextLimit(draft, localModels);
 
   useEffect(() => {
     listBackends()
@@ -27,14 +45,18 @@ export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; o
       .catch(() => undefined);
     listLocalModels()
       .then((models) => {
-        setLocalModels(models.filter((m) => m.problem === null).map((m) => m.id));
+        const choices = models
+          .filter((m) => m.problem === null)
+          .map((m) => ({ id: m.id, contextLength: m.summary?.contextLength ?? null }));
+        setLocalModels(choices);
+        // A window saved before it was known cannot be more than the model reads.
+        setDraft((current) => withinModel(current, choices));
       })
       .catch(() => undefined);
   }, []);
 
   // A model saved earlier and since deleted stays visible, not silently replaced.
-  const modelChoices =
-    local && draft.model && !localModels.includes(draft.model) ? [draft.model, ...localModels] : localModels;
+  const modelChoices = local && draft.model && !localIds.includes(draft.model) ? [draft.model, ...localIds] : localIds;
 
   return (
     <form
@@ -54,9 +76,9 @@ export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; o
           onChange={(e) => {
             const backend = e.target.value || null;
             // The local backend has no default model: start with the first one.
-            const keep = backend !== LOCAL_BACKEND || localModels.includes(draft.model);
-            const model = keep ? draft.model : (localModels[0] ?? "");
-            setDraft({ ...draft, backend, model });
+            const keep = backend !== LOCAL_BACKEND || localIds.includes(draft.model);
+            const model = keep ? draft.model : (localIds[0] ?? "");
+            setDraft(withinModel({ ...draft, backend, model }, localModels));
           }}
         >
           <option value="">{t("chat.defaultBackend")}</option>
@@ -76,7 +98,7 @@ export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; o
             data-testid="chat-model"
             value={draft.model}
             onChange={(e) => {
-              setDraft({ ...draft, model: e.target.value });
+              setDraft(withinModel({ ...draft, model: e.target.value }, localModels));
             }}
           >
             {modelChoices.length === 0 && <option value="">{t("chat.noLocalModels")}</option>}
@@ -98,19 +120,28 @@ export function SettingsPanel({ settings, onClose }: { settings: ChatSettings; o
           />
         )}
       </label>
-      <label>
-        {t("chat.contextTokens")}
-        <input
-          className="input"
-          type="number"
-          min={256}
-          data-testid="chat-context-tokens"
-          value={draft.contextTokens}
-          onChange={(e) => {
-            setDraft({ ...draft, contextTokens: Math.max(1, Number(e.target.value) || 1) });
-          }}
-        />
-      </label>
+      <div className="chat-settings-field">
+        <label>
+          {t("chat.contextTokens")}
+          <input
+            className="input"
+            type="number"
+            min={limit === null ? 256 : Math.min(256, limit)}
+            max={limit ?? undefined}
+            aria-describedby={limit === null ? undefined : contextHintId}
+            data-testid="chat-context-tokens"
+            value={draft.contextTokens}
+            onChange={(e) => {
+              setDraft({ ...draft, contextTokens: Math.max(1, Number(e.target.value) || 1) });
+            }}
+          />
+        </label>
+        {limit !== null && (
+          <p className="chat-settings-hint" id={contextHintId} data-testid="chat-context-limit">
+            {t("chat.contextLimit", { tokens: limit.toLocaleString(i18n.language) })}
+          </p>
+        )}
+      </div>
       <label>
         {t("chat.temperature")}
         <input

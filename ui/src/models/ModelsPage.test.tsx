@@ -1,7 +1,7 @@
-import { act, fireEvent, render, screen, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as ipc from "../ipc";
-import type { CatalogEntry, DownloadProgress, LocalModel, ModelSummary } from "../ipc";
+import type { CatalogEntry, DownloadProgress, LocalModel, ModelSummary, Settings } from "../ipc";
 import { ModelsPage } from "./ModelsPage";
 import { useModelsStore } from "./modelsStore";
 
@@ -16,6 +16,9 @@ vi.mock("../ipc", async (importOriginal) => ({
   downloadModel: vi.fn(),
   cancelDownload: vi.fn(),
   pickModelFile: vi.fn(),
+  localThreads: vi.fn(),
+  setLocalThreads: vi.fn(),
+  getSettings: vi.fn(),
 }));
 const api = vi.mocked(ipc);
 
@@ -58,6 +61,8 @@ function model(id: string, overrides: Partial<ModelSummary> = {}): LocalModel {
   };
 }
 
+const SETTINGS: Settings = { language: "en", theme: "system", defaultBackend: null, localThreads: null };
+
 const QWEN = model("qwen2.5-1.5b-instruct-q4_k_m");
 const BROKEN: LocalModel = {
   id: "broken",
@@ -90,6 +95,9 @@ beforeEach(() => {
   api.modelCatalog.mockResolvedValue(CATALOG);
   api.localEngineStatus.mockResolvedValue({ state: "idle" });
   api.cancelDownload.mockResolvedValue(true);
+  api.localThreads.mockResolvedValue({ inForce: 8, automatic: 8, available: 12 });
+  api.getSettings.mockResolvedValue(SETTINGS);
+  api.setLocalThreads.mockImplementation((count) => Promise.resolve({ ...SETTINGS, localThreads: count }));
   // Each test starts from the store's own initial state.
   useModelsStore.setState(useModelsStore.getInitialState(), true);
 });
@@ -286,5 +294,112 @@ describe("the models store", () => {
     await running;
     call.report({ downloaded: 5, total: 10 });
     expect(useModelsStore.getState().downloads[SMALL.key]).toEqual({ status: "stopped", progress: null });
+  });
+});
+
+describe("threads for local models", () => {
+  const select = () => screen.getByLabelText<HTMLSelectElement>("Threads for local models");
+  const choose = (value: string) => settle(() => fireEvent.change(select(), { target: { value } }));
+
+  it("offers automatic and every count up to the logical processors, and saves the one chosen", async () => {
+    await settle(() => render(<ModelsPage />));
+    expect(select().dataset.testid).toBe("local-threads");
+    expect([...select().options].map((o) => o.value)).toEqual([
+      "automatic",
+      ...Array.from({ length: 12 }, (_, i) => String(i + 1)),
+    ]);
+    expect(select().options[0]?.textContent).toBe("Automatic (8 physical cores)");
+    expect(select().value).toBe("automatic");
+    expect(screen.getByTestId("local-threads-hint").textContent).toBe("Local models run with 8 threads now.");
+    expect(screen.queryByTestId("local-threads-restart")).toBeNull();
+
+    await choose("3");
+    expect(api.setLocalThreads).toHaveBeenCalledWith(3);
+    expect(select().value).toBe("3");
+    expect(screen.getByTestId("local-threads-notice").textContent).toBe("Saved.");
+    expect(screen.getByTestId("local-threads-hint").textContent).toBe(
+      "Local models run with 8 threads now. The change to 3 threads applies after Scriptorium restarts.",
+    );
+
+    await choose("automatic");
+    expect(api.setLocalThreads).toHaveBeenLastCalledWith(null);
+    expect(select().value).toBe("automatic");
+    expect(screen.queryByTestId("local-threads-restart")).toBeNull();
+
+    await choose("8");
+    expect(api.setLocalThreads).toHaveBeenLastCalledWith(8);
+    expect(screen.queryByTestId("local-threads-restart")).toBeNull();
+  });
+
+  it("says when the stored choice waits for a restart", async () => {
+    // Stored 4, running with the 8 chosen before.
+    api.getSettings.mockResolvedValue({ ...SETTINGS, localThreads: 4 });
+    await settle(() => render(<ModelsPage />));
+    expect(select().value).toBe("4");
+    expect(screen.getByTestId("local-threads-restart").textContent).toBe(
+      "The change to 4 threads applies after Scriptorium restarts.",
+    );
+    cleanup();
+
+    // Automatic now, still running with the 4 stored before: automatic means the 6 physical cores.
+    api.localThreads.mockResolvedValue({ inForce: 4, automatic: 6, available: 12 });
+    api.getSettings.mockResolvedValue(SETTINGS);
+    await settle(() => render(<ModelsPage />));
+    expect(screen.getByTestId("local-threads-restart").textContent).toBe(
+      "The change to 6 threads applies after Scriptorium restarts.",
+    );
+    cleanup();
+
+    // A count equal to the one in force needs no restart.
+    api.getSettings.mockResolvedValue({ ...SETTINGS, localThreads: 4 });
+    await settle(() => render(<ModelsPage />));
+    expect(screen.getByTestId("local-threads-hint").textContent).toBe("Local models run with 4 threads now.");
+    expect(screen.queryByTestId("local-threads-restart")).toBeNull();
+  });
+
+  it("keeps showing a stored count beyond this machine's processors", async () => {
+    api.getSettings.mockResolvedValue({ ...SETTINGS, localThreads: 32 });
+    await settle(() => render(<ModelsPage />));
+    expect(select().value).toBe("32");
+    expect([...select().options].at(-1)?.value).toBe("32");
+  });
+
+  it("shows why a save failed and goes back to the stored choice", async () => {
+    api.setLocalThreads.mockRejectedValue(
+      new ipc.IpcError({ code: "io", message: "Cannot write the settings file.", details: null }),
+    );
+    await settle(() => render(<ModelsPage />));
+    await choose("3");
+    expect(screen.getByTestId("local-threads-notice").textContent).toBe(
+      "Could not save the thread count: Cannot write the settings file.",
+    );
+    expect(select().value).toBe("automatic");
+    expect(screen.queryByTestId("local-threads-restart")).toBeNull();
+  });
+
+  it("lets only the newest of overlapping saves decide what is shown", async () => {
+    let finishFirst: (settings: Settings) => void = () => undefined;
+    api.setLocalThreads.mockImplementationOnce(
+      () =>
+        new Promise((resolve) => {
+          finishFirst = resolve;
+        }),
+    );
+    await settle(() => render(<ModelsPage />));
+    await choose("2");
+    await choose("5");
+    await settle(() => {
+      finishFirst({ ...SETTINGS, localThreads: 2 });
+    });
+    expect(select().value).toBe("5");
+  });
+
+  it("says why the thread count could not be read, and leaves the rest of the page working", async () => {
+    api.localThreads.mockRejectedValue(new ipc.IpcError({ code: "ipc", message: "No core.", details: null }));
+    await settle(() => render(<ModelsPage />));
+    const section = screen.getByTestId("models-threads");
+    expect(within(section).getByRole("alert").textContent).toBe("Could not read the thread count: No core.");
+    expect(screen.queryByTestId("local-threads")).toBeNull();
+    expect(screen.getByTestId("models-first-run")).toBeTruthy();
   });
 });

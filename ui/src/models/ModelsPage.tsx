@@ -2,10 +2,11 @@ import { useEffect } from "react";
 import { Page } from "../ui/Page";
 import { CatalogSection } from "./CatalogSection";
 import { InstalledSection } from "./InstalledSection";
+import { ThreadsSection } from "./ThreadsSection";
 import { useModelsStore } from "./modelsStore";
 import "./Models.css";
 
-/** Local models: those installed, and the curated ones to download. */
+/** Local models: those installed, the curated ones to download, and how many threads they use. */
 export function ModelsPage() {
   const refresh = useModelsStore((s) => s.refresh);
 
@@ -17,6 +18,7 @@ export function ModelsPage() {
     <Page id="models">
       <InstalledSection />
       <CatalogSection />
+      <ThreadsSection />
     </Page>
   );
 }

@@ -2,7 +2,12 @@ import { create } from "zustand";
 import { toApiError, updateSettings } from "../ipc";
 import type { ApiError, Settings, SettingsUpdate } from "../ipc";
 
-export const SYSTEM_DEFAULTS: Settings = { language: "system", theme: "system", defaultBackend: null };
+export const SYSTEM_DEFAULTS: Settings = {
+  language: "system",
+  theme: "system",
+  defaultBackend: null,
+  localThreads: null,
+};
 
 type SettingsState = {
   settings: Settings;

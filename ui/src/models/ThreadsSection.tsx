@@ -1,0 +1,133 @@
+import { useEffect, useId, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { getSettings, localThreads, setLocalThreads, toApiError } from "../ipc";
+import type { ApiError, LocalThreads } from "../ipc";
+
+type Load =
+  | { status: "loading" }
+  | { status: "ready"; threads: LocalThreads; choice: number | null }
+  | { status: "failed"; error: ApiError };
+
+type Notice = { kind: "saved" } | { kind: "failed"; error: ApiError } | null;
+
+/** The select's value for a null setting: the physical cores. */
+const AUTOMATIC = "automatic";
+
+/** 1 to the logical processors, and a stored count beyond them, so it is shown rather than replaced. */
+function countsFor(available: number, choice: number | null): number[] {
+  const counts = Array.from({ length: available }, (_, i) => i + 1);
+  if (choice !== null && !counts.includes(choice)) counts.push(choice);
+  return counts.sort((a, b) => a - b);
+}
+
+/** How many threads local models run with. The core reads it once, when the app starts. */
+export function ThreadsSection() {
+  const { t } = useTranslation();
+  const selectId = useId();
+  const hintId = useId();
+  const [load, setLoad] = useState<Load>({ status: "loading" });
+  const [notice, setNotice] = useState<Notice>(null);
+  // Saves can overlap; only the newest one may decide what is shown.
+  const newestSave = useRef(0);
+
+  useEffect(() => {
+    let live = true;
+    Promise.all([localThreads(), getSettings()])
+      .then(([threads, settings]) => {
+        if (live) setLoad({ status: "ready", threads, choice: settings.localThreads });
+      })
+      .catch((failure: unknown) => {
+        if (live) setLoad({ status: "failed", error: toApiError(failure) });
+      });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  if (load.status === "loading") return null;
+
+  const choose = async (value: string) => {
+    if (load.status !== "ready") return;
+    const save = ++newestSave.current;
+    const before = load.choice;
+    const count = value === AUTOMATIC ? null : Number(value);
+    const withChoice = (choice: number | null) => (current: Load) =>
+      current.status === "ready" ? { ...current, choice } : current;
+    setLoad(withChoice(count));
+    setNotice(null);
+    try {
+      const saved = await setLocalThreads(count);
+      if (save !== newestSave.current) return;
+      setLoad(withChoice(saved.localThreads));
+      setNotice({ kind: "saved" });
+    } catch (failure) {
+      if (save !== newestSave.current) return;
+      setLoad(withChoice(before));
+      setNotice({ kind: "failed", error: toApiError(failure) });
+    }
+  };
+
+  return (
+    <section className="models-section" aria-labelledby="models-threads" data-testid="models-threads">
+      <h2 id="models-threads">{t("models.threads.title")}</h2>
+      <p className="models-hint">{t("models.threads.hint")}</p>
+      {notice && (
+        <div className={`models-notice${notice.kind === "failed" ? " models-notice-failed" : ""}`} role="status">
+          <p data-testid="local-threads-notice">
+            {notice.kind === "saved"
+              ? t("models.threads.saved")
+              : t("models.threads.saveFailed", { message: notice.error.message })}
+          </p>
+          <button
+            type="button"
+            className="button button-quiet"
+            onClick={() => {
+              setNotice(null);
+            }}
+          >
+            {t("models.dismiss")}
+          </button>
+        </div>
+      )}
+      {load.status === "failed" ? (
+        <div className="models-card models-status">
+          <p className="models-error" role="alert">
+            {t("models.threads.loadFailed", { message: load.error.message })}
+          </p>
+        </div>
+      ) : (
+        <div className="models-card threads-card">
+          <label className="threads-label" htmlFor={selectId}>
+            {t("models.threads.label")}
+          </label>
+          <select
+            id={selectId}
+            className="select threads-select"
+            data-testid="local-threads"
+            aria-describedby={hintId}
+            value={load.choice === null ? AUTOMATIC : String(load.choice)}
+            onChange={(e) => void choose(e.target.value)}
+          >
+            <option value={AUTOMATIC}>{t("models.threads.automatic", { count: load.threads.automatic })}</option>
+            {countsFor(load.threads.available, load.choice).map((count) => (
+              <option key={count} value={String(count)}>
+                {count}
+              </option>
+            ))}
+          </select>
+          <p className="threads-hint" id={hintId} data-testid="local-threads-hint">
+            {t("models.threads.inForce", { count: load.threads.inForce })}
+            {(load.choice ?? load.threads.automatic) !== load.threads.inForce && (
+              <>
+                {" "}
+                <strong className="threads-restart" data-testid="local-threads-restart">
+                  {t("models.threads.restart", { count: load.choice ?? load.threads.automatic })}
+                </strong>
+              </>
+            )}
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -129,4 +129,28 @@ mod tests {
             "qwen2.5-1.5b-instruct-q4_k_m"
         );
     }
+
+    /// The window shows each description from its own translations (see
+    /// `catalogDescription` in ui/src/models/format.ts): the English ones
+    /// must say what the catalog says.
+    #[test]
+    fn the_interface_describes_every_entry_as_the_catalog_does() {
+        let english: serde_json::Value =
+            serde_json::from_str(include_str!("../../../ui/src/i18n/en.json")).unwrap();
+        let descriptions = &english["models"]["catalog"]["descriptions"];
+        for entry in CATALOG {
+            let key: String = entry
+                .key
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            assert_eq!(descriptions[&key], entry.description, "{}", entry.key);
+        }
+    }
 }

@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import type { CatalogEntry } from "../ipc";
 import { DownloadControl } from "./DownloadControl";
-import { formatBytes, modelIdOf } from "./format";
+import { catalogDescription, formatBytes, modelIdOf } from "./format";
 import { useModelsStore } from "./modelsStore";
 
 function CatalogRow({ entry, installed }: { entry: CatalogEntry; installed: boolean }) {
@@ -15,7 +15,7 @@ function CatalogRow({ entry, installed }: { entry: CatalogEntry; installed: bool
             {entry.recommended && <span className="badge">{t("models.catalog.recommended")}</span>}
           </h3>
           <p className="model-facts">
-            {entry.description}
+            <span data-testid={`catalog-description-${entry.key}`}>{catalogDescription(t, entry)}</span>
             <span aria-hidden="true"> · </span>
             <span className="catalog-size" data-testid={`catalog-size-${entry.key}`}>
               {t("models.catalog.size", { size: formatBytes(entry.size) })}

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { DownloadControl } from "./DownloadControl";
+import { catalogDescription } from "./format";
 import { useModelsStore } from "./modelsStore";
 
 /** Shown while no model is installed: the recommended one, one click away. */
@@ -15,7 +16,9 @@ export function FirstRun() {
           <p className="first-run-text">{t("models.firstRun.body", { name: recommended.name })}</p>
           <div className="first-run-offer">
             <p className="model-name">{recommended.name}</p>
-            <p className="model-facts">{recommended.description}</p>
+            <p className="model-facts" data-testid="first-run-description">
+              {catalogDescription(t, recommended)}
+            </p>
             <DownloadControl entry={recommended} primary />
           </div>
         </>

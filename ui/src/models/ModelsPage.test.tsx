@@ -1,9 +1,11 @@
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import i18n from "../i18n";
 import * as ipc from "../ipc";
-import type { CatalogEntry, DownloadProgress, LocalModel, ModelSummary, Settings } from "../ipc";
+import type { CatalogEntry, DownloadProgress, EngineStatus, LocalModel, ModelSummary, Settings } from "../ipc";
 import { ModelsPage } from "./ModelsPage";
 import { useModelsStore } from "./modelsStore";
+import { ENGINE_POLL_LOADING_MS, ENGINE_POLL_MS } from "./useEnginePolling";
 
 // Only our IPC wrapper is faked.
 vi.mock("../ipc", async (importOriginal) => ({
@@ -279,6 +281,163 @@ describe("downloads", () => {
       "The download failed: Cannot reach https://huggingface.co: offline.",
     );
     expect(screen.getByTestId(`download-start-${key}`).textContent).toBe("Try again");
+  });
+});
+
+describe("catalog descriptions", () => {
+  afterEach(async () => {
+    await act(async () => {
+      await i18n.changeLanguage("en");
+    });
+  });
+
+  it("are Chinese in the Chinese interface, and the core's text for a key it does not know", async () => {
+    const newer: CatalogEntry = { ...SMALL, key: "tiny9.9-0.1b", file: "tiny.gguf", description: "A newer model." };
+    api.modelCatalog.mockResolvedValue([...CATALOG, newer]);
+    await act(async () => {
+      await i18n.changeLanguage("zh-CN");
+    });
+    await settle(() => render(<ModelsPage />));
+
+    expect(screen.getByTestId("first-run-description").textContent).toBe(
+      "小巧快速，擅长中文、英文及另外 27 种语言的聊天与翻译。",
+    );
+    expect(screen.getByTestId(`catalog-description-${SMALL.key}`).textContent).toBe(
+      "最小最快：适合较旧的电脑和快速起草。",
+    );
+    expect(screen.getByTestId(`catalog-description-${newer.key}`).textContent).toBe("A newer model.");
+  });
+
+  it("are English in the English interface", async () => {
+    await settle(() => render(<ModelsPage />));
+    expect(screen.getByTestId(`catalog-description-${SMALL.key}`).textContent).toBe(
+      "The smallest and fastest: for older machines and quick drafts.",
+    );
+  });
+});
+
+describe("the engine's status", () => {
+  const loading = (progress: number): EngineStatus => ({ state: "loading", model: QWEN.id, progress });
+  const badge = () => screen.queryByTestId(`model-engine-${QWEN.id}`)?.textContent ?? null;
+  const advance = (ms: number) =>
+    act(async () => {
+      await vi.advanceTimersByTimeAsync(ms);
+    });
+  /** A status read that answers only when told to. */
+  function pendingStatus() {
+    let answer: (status: EngineStatus) => void = () => undefined;
+    api.localEngineStatus.mockImplementationOnce(
+      () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }),
+    );
+    return (status: EngineStatus) => {
+      answer(status);
+    };
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    api.listLocalModels.mockResolvedValue([QWEN]);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("follows a model from idle through loading to ready while the page is open", async () => {
+    await act(async () => {
+      render(<ModelsPage />);
+      await vi.advanceTimersByTimeAsync(0);
+    });
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(1);
+    expect(badge()).toBeNull();
+
+    // Idle: read again only after the slow interval.
+    api.localEngineStatus.mockResolvedValue(loading(0.25));
+    await advance(ENGINE_POLL_MS - 1);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(1);
+    await advance(1);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(2);
+    expect(badge()).toBe("Loading 25%");
+
+    // Loading: read again after the fast interval, so the progress moves.
+    api.localEngineStatus.mockResolvedValue(loading(0.6));
+    await advance(ENGINE_POLL_LOADING_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(3);
+    expect(badge()).toBe("Loading 60%");
+
+    api.localEngineStatus.mockResolvedValue({ state: "ready", model: QWEN.id });
+    await advance(ENGINE_POLL_LOADING_MS);
+    expect(badge()).toBe("In memory");
+
+    // Ready: back to the slow interval; a failed read keeps the status shown.
+    api.localEngineStatus.mockRejectedValue(new ipc.IpcError({ code: "ipc", message: "No core.", details: null }));
+    await advance(ENGINE_POLL_LOADING_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(4);
+    await advance(ENGINE_POLL_MS - ENGINE_POLL_LOADING_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(5);
+    expect(badge()).toBe("In memory");
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    // And polling goes on after a failure.
+    api.localEngineStatus.mockResolvedValue({ state: "idle" });
+    await advance(ENGINE_POLL_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(6);
+    expect(badge()).toBeNull();
+  });
+
+  it("never starts a read before the last one answered", async () => {
+    await act(async () => {
+      render(<ModelsPage />);
+      await vi.advanceTimersByTimeAsync(0);
+    });
+    const answer = pendingStatus();
+    await advance(ENGINE_POLL_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(2);
+    await advance(10 * ENGINE_POLL_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(2);
+
+    api.localEngineStatus.mockResolvedValue(loading(0.5));
+    await act(async () => {
+      answer(loading(0.1));
+      await vi.advanceTimersByTimeAsync(0);
+    });
+    expect(badge()).toBe("Loading 10%");
+    await advance(ENGINE_POLL_LOADING_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(3);
+    expect(badge()).toBe("Loading 50%");
+  });
+
+  it("stops reading once the page is gone", async () => {
+    const { unmount } = await act(async () => {
+      const rendered = render(<ModelsPage />);
+      await vi.advanceTimersByTimeAsync(0);
+      return rendered;
+    });
+    await advance(ENGINE_POLL_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(2);
+    unmount();
+    await advance(10 * ENGINE_POLL_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(2);
+  });
+
+  it("schedules no read after a page gone while one was answering", async () => {
+    const { unmount } = await act(async () => {
+      const rendered = render(<ModelsPage />);
+      await vi.advanceTimersByTimeAsync(0);
+      return rendered;
+    });
+    const answer = pendingStatus();
+    await advance(ENGINE_POLL_MS);
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(2);
+    unmount();
+    await act(async () => {
+      answer(loading(0.5));
+      await vi.advanceTimersByTimeAsync(10 * ENGINE_POLL_MS);
+    });
+    expect(api.localEngineStatus).toHaveBeenCalledTimes(2);
   });
 });
 

@@ -4,6 +4,7 @@ import { CatalogSection } from "./CatalogSection";
 import { InstalledSection } from "./InstalledSection";
 import { ThreadsSection } from "./ThreadsSection";
 import { useModelsStore } from "./modelsStore";
+import { useEnginePolling } from "./useEnginePolling";
 import "./Models.css";
 
 /** Local models: those installed, the curated ones to download, and how many threads they use. */
@@ -13,6 +14,8 @@ export function ModelsPage() {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+  // What the engine is doing changes while the page is open: a model loads, then is ready.
+  useEnginePolling();
 
   return (
     <Page id="models">

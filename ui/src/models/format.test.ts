@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatParameters, modelIdOf, percentOf } from "./format";
+import i18n from "../i18n";
+import { catalogDescription, formatBytes, formatParameters, modelIdOf, percentOf } from "./format";
 
 describe("model numbers", () => {
   it.each([
@@ -43,5 +44,35 @@ describe("model numbers", () => {
       recommended: true,
     };
     expect(modelIdOf(entry)).toBe("qwen2.5-1.5b-instruct-q4_k_m");
+  });
+});
+
+describe("catalog descriptions", () => {
+  // The keys of the core's catalog (src/backend/local/catalog.rs).
+  const CORE_KEYS = ["qwen2.5-1.5b", "qwen3-1.7b", "qwen3-0.6b", "llama3.2-3b", "gemma3-1b", "smollm2-1.7b"];
+  const entry = (key: string, description: string) => ({
+    key,
+    name: key,
+    repo: `someone/${key}`,
+    file: `${key}.gguf`,
+    size: 1,
+    description,
+    recommended: false,
+  });
+
+  it.each(CORE_KEYS)("are translated for %s, dots and all", (key) => {
+    // A stand-in for the core's text shows whether the lookup fell back to it.
+    const english = catalogDescription(i18n.getFixedT("en"), entry(key, "core text"));
+    const chinese = catalogDescription(i18n.getFixedT("zh-CN"), entry(key, "core text"));
+    expect(english).not.toBe("core text");
+    expect(english).toMatch(/^[\x20-\x7e]+\.$/);
+    expect(chinese).not.toBe("core text");
+    expect(chinese).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it("fall back to the core's text for a key the interface does not know", () => {
+    const chinese = i18n.getFixedT("zh-CN");
+    expect(catalogDescription(chinese, entry("tiny9.9-0.1b", "A newer model."))).toBe("A newer model.");
+    expect(catalogDescription(chinese, entry("odd:key", "Another."))).toBe("Another.");
   });
 });

@@ -1,3 +1,4 @@
+import type { TFunction } from "i18next";
 import type { CatalogEntry, DownloadProgress, HubFile } from "../ipc";
 
 /** Rounds like the core's sizes: one decimal below 10, none above. */
@@ -36,4 +37,14 @@ export function hubFile(entry: CatalogEntry): HubFile {
 /** The id the entry's model has once installed: its file name without `.gguf`. */
 export function modelIdOf(entry: CatalogEntry): string {
   return entry.file.replace(/\.gguf$/i, "");
+}
+
+/** The entry's description in the interface's language. Catalog keys hold dots
+ * (`qwen2.5-1.5b`) and i18next reads `.` (and `:`) as separators, so the
+ * resources list each under its key with every character but letters, digits
+ * and `-` made `_` (`models.catalog.descriptions.qwen2_5-1_5b`); a key they
+ * lack, from a newer core, shows the core's own English text. */
+export function catalogDescription(t: TFunction, entry: CatalogEntry): string {
+  const key = entry.key.replace(/[^A-Za-z0-9-]/g, "_");
+  return t(`models.catalog.descriptions.${key}`, { defaultValue: entry.description });
 }

@@ -29,6 +29,8 @@ type ModelsState = {
   /** By catalog key. */
   downloads: Partial<Record<string, DownloadState>>;
   refresh: () => Promise<void>;
+  /** Reads the engine's status again; a failed read keeps the last one. Never throws. */
+  pollEngine: () => Promise<void>;
   /** These two throw the core's error for the caller to show where it happened. */
   importFile: (path: string) => Promise<LocalModel>;
   remove: (id: string) => Promise<void>;
@@ -64,6 +66,14 @@ export const useModelsStore = create<ModelsState>()((set, get) => {
         set({ load: { status: "ready" }, models, catalog, engine });
       } catch (error) {
         set({ load: { status: "failed", error: toApiError(error) } });
+      }
+    },
+
+    pollEngine: async () => {
+      try {
+        set({ engine: await localEngineStatus() });
+      } catch {
+        // A missed reading changes nothing: the next poll tries again.
       }
     },
 

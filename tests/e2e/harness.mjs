@@ -112,7 +112,8 @@ async function appGone(timeoutMs = 20_000) {
 }
 
 /** Starts tauri-driver and opens the app, with `env` added to its
- * environment; `close()` ends both. */
+ * environment; `close()` ends both. `startedAt` is when the app was asked
+ * to start (performance.now()), after the driver was ready. */
 export async function launch(home, env = {}) {
   await appGone();
   const port = await freePort();
@@ -128,6 +129,7 @@ export async function launch(home, env = {}) {
   );
   try {
     await waitForPort(port, driver);
+    const startedAt = performance.now();
     const browser = await remote({
       hostname: "127.0.0.1",
       port,
@@ -138,6 +140,7 @@ export async function launch(home, env = {}) {
     });
     return {
       browser,
+      startedAt,
       async close() {
         await browser.deleteSession().catch(() => {});
         await stop(driver);

@@ -1,10 +1,13 @@
 // The Models page and the local backend in the real window: a data folder
 // whose models folder holds the committed tiny Qwen2 model lists it with its
-// architecture, and a chat with it streams an answer to the end (the tiny
-// model has random weights, so only that an answer came is checked); on a
+// architecture, keeps a thread count chosen there for the next start, and a
+// chat with it (its window capped at the model's 256 tokens) streams an
+// answer to the end (the tiny model has random weights, so only that an
+// answer came is checked); on a
 // fresh data folder, the recommended model downloads from a fake hub with
 // its progress shown, stops, and resumes to the end.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,10 +27,11 @@ function homeWithTinyModel() {
 }
 
 describe("local models", () => {
+  const home = homeWithTinyModel();
   let app;
 
   before(async () => {
-    app = await launchOn(homeWithTinyModel(), "models");
+    app = await launchOn(home, "models");
   });
   after(async () => app?.close());
 
@@ -41,6 +45,25 @@ describe("local models", () => {
     const catalog = await browser.$$('[data-testid="models-catalog"] li');
     assert.ok(catalog.length > 0, "the catalog is offered");
     await screenshot(browser, "models-installed");
+  });
+
+  test("a thread count chosen on the Models page is kept for the next start", async () => {
+    const { browser } = app;
+    const hint = browser.$('[data-testid="local-threads-hint"]');
+    await hint.waitForDisplayed({ timeout: 10_000 });
+    const inForce = Number(/(\d+) threads? now/.exec(await hint.getText())?.[1]);
+    assert.ok(inForce >= 1, `the count in force is shown: ${await hint.getText()}`);
+    const other = inForce === 1 ? "2" : "1";
+    await browser.$('[data-testid="local-threads"]').selectByAttribute("value", other);
+    await browser.$('[data-testid="local-threads-restart"]').waitForDisplayed();
+    await hint.scrollIntoView();
+    await screenshot(browser, "models-threads");
+    const stored = JSON.parse(
+      execFileSync(path.join(root, "target/debug/scriptorium"), ["--home", home, "model", "threads", "--json"], {
+        encoding: "utf8",
+      }),
+    );
+    assert.equal(stored.setting, Number(other));
   });
 
   test("a chat with the local model streams an answer to the end", async () => {
@@ -57,6 +80,9 @@ describe("local models", () => {
     const model = browser.$('select[data-testid="chat-model"]');
     await model.waitForDisplayed();
     assert.equal(await model.getValue(), MODEL);
+    // The tiny model was trained for 256 tokens: the window follows it.
+    assert.equal(await browser.$('[data-testid="chat-context-tokens"]').getValue(), "256");
+    assert.match(await browser.$('[data-testid="chat-context-limit"]').getText(), /256/);
     // Greedy and short: the same answer every run, quickly.
     await browser.$('[data-testid="chat-temperature"]').setValue("0");
     await browser.$('[data-testid="chat-max-tokens"]').setValue("24");

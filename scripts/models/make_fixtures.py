@@ -50,6 +50,7 @@ OUT_DIR = ROOT / "tests" / "fixtures" / "models"
 TEMPLATES = json.loads((HERE / "chat_templates.json").read_text(encoding="utf-8"))
 
 Q8_0 = gguf.GGMLQuantizationType.Q8_0
+Q5_0 = gguf.GGMLQuantizationType.Q5_0
 F16 = gguf.GGMLQuantizationType.F16
 F32 = gguf.GGMLQuantizationType.F32
 
@@ -252,7 +253,7 @@ class Spec:
     n_layer: int
     rope_base: float
     eps: float
-    wtype: str                # "q8_0" or "f16" for the 2-D weights
+    wtype: str                # "q8_0", "q5_0" or "f16" for the 2-D weights
     tied: bool                # no output.weight: the head reuses token_embd
     seed: int
     out_scale: float          # spread of the logits (std, roughly)
@@ -287,6 +288,10 @@ SPECS = [
          bigram=8.0, out_gain=0.5, key_length=True),
     Spec("qwen2", "qwen2", "Tiny Qwen2", "qwen2.5", n_embd=64, n_head=4, n_head_kv=2, head_dim=16,
          n_ff=192, n_layer=2, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=False, seed=0, out_scale=6.0, bigram=8.0, out_gain=0.5),
+    # Q5_0: what Q4_K_M files hold for rows that are not whole 256-value
+    # super-blocks (Qwen2.5 0.5B, Gemma 3 1B); read by a kernel of our own.
+    Spec("qwen2-q5_0", "qwen2", "Tiny Qwen2 Q5_0", "qwen2.5", n_embd=64, n_head=4, n_head_kv=2, head_dim=16,
+         n_ff=192, n_layer=2, rope_base=1000000.0, eps=1e-6, wtype="q5_0", tied=False, seed=0, out_scale=6.0, bigram=8.0, out_gain=0.5),
     Spec("qwen3", "qwen3", "Tiny Qwen3", "qwen3", n_embd=64, n_head=4, n_head_kv=2, head_dim=32,
          n_ff=128, n_layer=2, rope_base=1000000.0, eps=1e-6, wtype="q8_0", tied=False, seed=1, out_scale=6.0,
          bigram=8.0, out_gain=0.5, key_length=True),
@@ -330,7 +335,7 @@ def llama3_rope_factors(head_dim: int, base: float, factor=32.0, low_freq_factor
 
 def make_tensors(spec: Spec, n_vocab: int) -> list[Tensor]:
     rng = np.random.default_rng(spec.seed)
-    wq = Q8_0 if spec.wtype == "q8_0" else F16
+    wq = {"q8_0": Q8_0, "q5_0": Q5_0}.get(spec.wtype, F16)
     e, hd, nh, nkv, ff = spec.n_embd, spec.head_dim, spec.n_head, spec.n_head_kv, spec.n_ff
 
     def lin(out: int, inp: int, gain: float = 1.0) -> np.ndarray:
@@ -439,7 +444,8 @@ def write_gguf(path: Path, spec: Spec, tok_kv: list[tuple[str, tuple]], tensors:
                n_vocab: int, file_type: int | None = None, force_type: gguf.GGMLQuantizationType | None = None) -> None:
     """force_type: store every 2-D weight as this type instead (noise measurements)."""
     if file_type is None:
-        file_type = gguf.LlamaFileType.MOSTLY_Q8_0 if spec.wtype == "q8_0" else gguf.LlamaFileType.MOSTLY_F16
+        file_type = {"q8_0": gguf.LlamaFileType.MOSTLY_Q8_0, "q5_0": gguf.LlamaFileType.MOSTLY_Q5_0}.get(
+            spec.wtype, gguf.LlamaFileType.MOSTLY_F16)
     w = gguf.GGUFWriter(str(path), spec.arch)
     w.add_type(gguf.GGUFType.MODEL)
     w.add_name(spec.name)
@@ -450,8 +456,8 @@ def write_gguf(path: Path, spec: Spec, tok_kv: list[tuple[str, tuple]], tensors:
         getattr(w, method)(*args)
     for t in tensors:
         qtype = t.qtype if (force_type is None or t.qtype == F32) else force_type
-        if qtype == Q8_0:
-            w.add_tensor(t.name, gguf.quants.quantize(t.data, Q8_0), raw_dtype=Q8_0)
+        if qtype in (Q8_0, Q5_0):
+            w.add_tensor(t.name, gguf.quants.quantize(t.data, qtype), raw_dtype=qtype)
         elif qtype == F16:
             w.add_tensor(t.name, t.data.astype(np.float16))
         else:
@@ -466,8 +472,8 @@ def dequantized(tensors: list[Tensor]) -> list[Tensor]:
     """The weights exactly as the quantized file holds them, as float32."""
     out = []
     for t in tensors:
-        if t.qtype == Q8_0:
-            d = gguf.quants.dequantize(gguf.quants.quantize(t.data, Q8_0), Q8_0).reshape(t.data.shape)
+        if t.qtype in (Q8_0, Q5_0):
+            d = gguf.quants.dequantize(gguf.quants.quantize(t.data, t.qtype), t.qtype).reshape(t.data.shape)
         elif t.qtype == F16:
             d = t.data.astype(np.float16).astype(np.float32)
         else:

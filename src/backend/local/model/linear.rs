@@ -31,6 +31,11 @@ impl Linear {
     /// A weight that is also used elsewhere (a tied output head is the
     /// embedding table); it is copied only if it gets padded.
     pub fn shared(weight: Arc<QTensor>) -> Result<Linear> {
+        let weight = if reads_q5_0() {
+            weight
+        } else {
+            super::widen::widen_q5_0(&weight)?.map_or(weight, Arc::new)
+        };
         let (weight, padding) = match pad_for_repacked_kernels(&weight)? {
             Some((padded, padding)) => (Arc::new(padded), padding),
             None => (weight, 0),
@@ -57,16 +62,76 @@ impl Linear {
                 let dense = weight.dequantize(x.device())?;
                 x.broadcast_matmul(&dense.t()?)
             }
+            QMatMul::QTensor(weight) if weight.dtype() == GgmlDType::Q5_0 => {
+                let mut products = q5_0_matmul(&[weight], x)?;
+                Ok(products.remove(0))
+            }
             _ => self.weight.forward(x),
+        }
+    }
+
+    fn q5_0(&self) -> Option<&QTensor> {
+        match &self.weight {
+            QMatMul::QTensor(weight) if weight.dtype() == GgmlDType::Q5_0 => Some(weight),
+            _ => None,
         }
     }
 }
 
+/// Whether Q5_0 weights are multiplied as they are; otherwise they are
+/// widened to Q8_0 (`widen.rs`) when loaded.
+fn reads_q5_0() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        super::q5_0::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Q5_0 `weights` times `x` (…, in): one (…, out) product per weight.
+fn q5_0_matmul(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let columns = x.dim(D::Minus1)?;
+        let rows = x.elem_count() / columns;
+        let values = x
+            .flatten_all()?
+            .to_dtype(candle_core::DType::F32)?
+            .to_vec1::<f32>()?;
+        let products = super::q5_0::matmul(weights, &values, rows)?;
+        weights
+            .iter()
+            .zip(products)
+            .map(|(weight, product)| {
+                let mut shape = x.dims().to_vec();
+                *shape.last_mut().expect("an input has a last dimension") =
+                    weight.shape().dims2()?.0;
+                Tensor::from_vec(product, shape, x.device())
+            })
+            .collect()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (weights, x);
+        candle_core::bail!("Q5_0 weights are widened to Q8_0 on this machine")
+    }
+}
+
 /// Several weights applied to the same input (query, key and value; gate
-/// and up): while decoding, one pass of candle's repacked kernels over all
-/// of them, with the input quantized once; otherwise one by one.
+/// and up): while decoding, one pass over all of them with the input
+/// quantized once (ours for Q5_0, candle's repacked kernels for the rest);
+/// otherwise one by one.
 pub fn forward_shared(linears: &[&Linear], x: &Tensor) -> Result<Vec<Tensor>> {
     let rows = x.elem_count() / x.dim(D::Minus1)?;
+    if rows < DENSE_FROM_ROWS {
+        let q5_0: Option<Vec<&QTensor>> = linears.iter().map(|linear| linear.q5_0()).collect();
+        if let Some(weights) = q5_0 {
+            return q5_0_matmul(&weights, x);
+        }
+    }
     let padding = linears.first().map_or(0, |linear| linear.padding);
     if rows < DENSE_FROM_ROWS && linears.iter().all(|linear| linear.padding == padding) {
         let weights: Option<Vec<&QTensor>> = linears
@@ -223,6 +288,52 @@ mod tests {
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f32::max);
             assert!(worst < 1e-4, "{worst}");
+        }
+    }
+
+    /// Q5_0 weights, read as they are by our kernel or widened, give the
+    /// products of their dequantized values, alone and sharing an input.
+    #[test]
+    fn q5_0_weights_give_the_dequantized_products() {
+        let device = Device::Cpu;
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut random = |shape: (usize, usize)| {
+            let values: Vec<f32> = (0..shape.0 * shape.1).map(|_| rng.f32() - 0.5).collect();
+            Tensor::from_vec(values, shape, &device).unwrap()
+        };
+        let weights: Vec<QTensor> = [48, 16]
+            .into_iter()
+            .map(|rows| QTensor::quantize(&random((rows, 896)), GgmlDType::Q5_0).unwrap())
+            .collect();
+        let exact: Vec<Tensor> = weights
+            .iter()
+            .map(|weight| weight.dequantize(&device).unwrap())
+            .collect();
+        let linears: Vec<Linear> = weights
+            .into_iter()
+            .map(|weight| Linear::new(weight).unwrap())
+            .collect();
+        for batch in [1, 3, DENSE_FROM_ROWS] {
+            let x = random((batch, 896)).unsqueeze(0).unwrap();
+            let shared = forward_shared(&linears.iter().collect::<Vec<_>>(), &x).unwrap();
+            for ((linear, dense), together) in linears.iter().zip(&exact).zip(shared) {
+                let expected = x.broadcast_matmul(&dense.t().unwrap()).unwrap();
+                for product in [linear.forward(&x).unwrap(), together] {
+                    assert_eq!(product.dims(), expected.dims());
+                    let worst = (product - &expected)
+                        .unwrap()
+                        .abs()
+                        .unwrap()
+                        .flatten_all()
+                        .unwrap()
+                        .max(0)
+                        .unwrap()
+                        .to_scalar::<f32>()
+                        .unwrap();
+                    // Quantized activations: hundredths on products of ~±5.
+                    assert!(worst < 0.05, "batch {batch}: {worst}");
+                }
+            }
         }
     }
 

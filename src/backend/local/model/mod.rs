@@ -7,6 +7,8 @@
 pub mod config;
 mod kv_cache;
 mod linear;
+#[cfg(target_arch = "x86_64")]
+mod q5_0;
 mod rope;
 #[cfg(test)]
 pub mod testing;
@@ -128,7 +130,6 @@ impl<R: Read + Seek> Loader<'_, R> {
         }
         let tensor = self.content.tensor(self.reader, name, self.device)?;
         self.read += tensor.storage_size_in_bytes();
-        let tensor = widen::widen_q5_0(tensor, self.device)?;
         (self.progress)((self.read as f32 / self.total.max(1) as f32).min(1.0));
         Ok(tensor)
     }

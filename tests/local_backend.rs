@@ -357,29 +357,32 @@ async fn the_engine_reports_its_state_and_unloads_when_idle() {
     assert_eq!(seen.last(), Some(&EngineStatus::Idle), "{seen:?}");
 }
 
-/// Nothing is loaded until a local model runs; then the studio says which.
+/// Nothing is loaded until a local model runs; then the studio says which,
+/// and a request for another model swaps it in.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_engine_status_names_the_model_in_memory() {
     let (_home, studio) = new_studio();
     assert_eq!(studio.backends().local_status(), EngineStatus::Idle);
-    let messages = vec![ChatMessage::new(Role::User, "Hello")];
-    let outcome = run(
-        &studio,
-        spec(&fixture("tiny-qwen2"), Prompt::Chat { messages }, greedy(2)),
-    )
-    .await;
-    assert_eq!(
-        outcome.status,
-        GenerationStatus::Done,
-        "{:?}",
-        outcome.error
-    );
-    assert_eq!(
-        studio.backends().local_status(),
-        EngineStatus::Ready {
-            model: "tiny-qwen2".into()
-        }
-    );
+    let hello = || Prompt::Chat {
+        messages: vec![ChatMessage::new(Role::User, "Hello")],
+    };
+    let ready = |model: &str| EngineStatus::Ready {
+        model: model.into(),
+    };
+    let first = run(&studio, spec(&fixture("tiny-qwen2"), hello(), greedy(4))).await;
+    assert_eq!(first.status, GenerationStatus::Done, "{:?}", first.error);
+    assert_eq!(studio.backends().local_status(), ready("tiny-qwen2"));
+
+    // A request for another model unloads the first one.
+    let other = run(&studio, spec(&fixture("tiny-qwen3"), hello(), greedy(4))).await;
+    assert_eq!(other.status, GenerationStatus::Done, "{:?}", other.error);
+    assert_eq!(studio.backends().local_status(), ready("tiny-qwen3"));
+
+    // Back again: loaded afresh, nothing reused from the other model's cache.
+    let again = run(&studio, spec(&fixture("tiny-qwen2"), hello(), greedy(4))).await;
+    assert_eq!(studio.backends().local_status(), ready("tiny-qwen2"));
+    assert_eq!(again.usage.cached, Some(0));
+    assert_eq!(again.choices[0].text, first.choices[0].text);
 }
 
 /// Extra request fields reach the chat template: Qwen3's template opens an

@@ -208,14 +208,29 @@ fn describe(model: &LocalModel) -> String {
     parts.join(", ")
 }
 
-/// `1.5B`, `630M`, `72`.
+/// `1.5B`, `630M`, `173K`, `72`.
 fn parameters(count: u64) -> String {
     let count = count as f64;
     if count >= 1e9 {
         format!("{:.1}B", count / 1e9)
     } else if count >= 1e6 {
         format!("{:.0}M", count / 1e6)
+    } else if count >= 1e3 {
+        format!("{:.0}K", count / 1e3)
     } else {
         format!("{count}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parameters;
+
+    #[test]
+    fn parameter_counts_read_as_the_models_page_shows_them() {
+        assert_eq!(parameters(1_543_714_304), "1.5B");
+        assert_eq!(parameters(630_167_424), "630M");
+        assert_eq!(parameters(173_376), "173K");
+        assert_eq!(parameters(128), "128");
     }
 }

@@ -913,7 +913,7 @@ linkedTo: string | null;
  */
 summary: ModelSummary | null; problem: string | null }
 /**
- * The thread count of local inference, as the settings page shows it.
+ * The thread count of local inference, as the Models page shows it.
  */
 export type LocalThreads = { 
 /**

@@ -1,7 +1,7 @@
 // Launches the real desktop app through tauri-driver (which drives
 // WebKitWebDriver) with its own temporary SCRIPTORIUM_HOME.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -118,15 +118,12 @@ export async function launch(home, env = {}) {
   await appGone();
   const port = await freePort();
   const nativePort = await freePort();
-  const driver = spawn(
-    "tauri-driver",
-    ["--port", String(port), "--native-port", String(nativePort)],
-    {
-      // Keys go to the data folder's key file, never the machine's keychain.
-      env: { ...process.env, SCRIPTORIUM_HOME: home, SCRIPTORIUM_LOG: "warn", SCRIPTORIUM_SECRETS: "file", ...env },
-      stdio: ["ignore", "inherit", "inherit"],
-    },
-  );
+  // Keys go to the data folder's key file, never the machine's keychain.
+  const environment = { ...process.env, SCRIPTORIUM_HOME: home, SCRIPTORIUM_LOG: "warn", SCRIPTORIUM_SECRETS: "file", ...env };
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env: environment,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   try {
     await waitForPort(port, driver);
     const startedAt = performance.now();
@@ -144,11 +141,49 @@ export async function launch(home, env = {}) {
       async close() {
         await browser.deleteSession().catch(() => {});
         await stop(driver);
+        await endLeftBehind(environment.SCRIPTORIUM_HOME);
       },
     };
   } catch (error) {
     await stop(driver);
     throw error;
+  }
+}
+
+/** Instances of the app running on `home` (their environment names it). */
+function appsOn(home) {
+  let pids;
+  try {
+    pids = execFileSync("pgrep", ["-f", appBinary], { encoding: "utf8" }).split("\n").filter(Boolean);
+  } catch {
+    return []; // pgrep found none
+  }
+  return pids.map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`SCRIPTORIUM_HOME=${home}`);
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** When the driver goes before its session is closed, the app is left
+ * running with nobody to end it, and the next launch would hand over to it
+ * (single instance). Such an app gets the SIGTERM a log-out sends, and must
+ * then exit. */
+async function endLeftBehind(home) {
+  const started = Date.now();
+  let signalled = false;
+  for (;;) {
+    const pids = appsOn(home);
+    if (pids.length === 0) return;
+    const waited = Date.now() - started;
+    if (!signalled && waited > 2_000) {
+      for (const pid of pids) process.kill(pid, "SIGTERM");
+      signalled = true;
+    }
+    if (waited > 12_000) throw new Error(`the app on ${home} did not exit after SIGTERM`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

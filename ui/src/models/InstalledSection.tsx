@@ -4,6 +4,7 @@ import { pickModelFile, toApiError } from "../ipc";
 import type { ApiError } from "../ipc";
 import { FirstRun } from "./FirstRun";
 import { ModelRow } from "./ModelRow";
+import { ModelsNotice } from "./ModelsNotice";
 import { useModelsStore } from "./modelsStore";
 
 type Notice = { kind: "imported"; name: string } | { kind: "failed"; error: ApiError } | null;
@@ -49,22 +50,18 @@ export function InstalledSection() {
       </div>
       <p className="models-hint">{t("models.installedHint")}</p>
       {notice && (
-        <div className={`models-notice${notice.kind === "failed" ? " models-notice-failed" : ""}`} role="status">
-          <p data-testid="model-import-notice">
-            {notice.kind === "imported"
+        <ModelsNotice
+          text={
+            notice.kind === "imported"
               ? t("models.imported", { name: notice.name })
-              : t("models.importFailed", { message: notice.error.message })}
-          </p>
-          <button
-            type="button"
-            className="button button-quiet"
-            onClick={() => {
-              setNotice(null);
-            }}
-          >
-            {t("models.dismiss")}
-          </button>
-        </div>
+              : t("models.importFailed", { message: notice.error.message })
+          }
+          failed={notice.kind === "failed"}
+          testId="model-import-notice"
+          onDismiss={() => {
+            setNotice(null);
+          }}
+        />
       )}
       {load.status === "loading" && (
         <div className="models-card">

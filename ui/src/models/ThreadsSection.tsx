@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { getSettings, localThreads, setLocalThreads, toApiError } from "../ipc";
 import type { ApiError, LocalThreads } from "../ipc";
+import { ModelsNotice } from "./ModelsNotice";
 
 type Load =
   | { status: "loading" }
@@ -72,22 +73,18 @@ export function ThreadsSection() {
       <h2 id="models-threads">{t("models.threads.title")}</h2>
       <p className="models-hint">{t("models.threads.hint")}</p>
       {notice && (
-        <div className={`models-notice${notice.kind === "failed" ? " models-notice-failed" : ""}`} role="status">
-          <p data-testid="local-threads-notice">
-            {notice.kind === "saved"
+        <ModelsNotice
+          text={
+            notice.kind === "saved"
               ? t("models.threads.saved")
-              : t("models.threads.saveFailed", { message: notice.error.message })}
-          </p>
-          <button
-            type="button"
-            className="button button-quiet"
-            onClick={() => {
-              setNotice(null);
-            }}
-          >
-            {t("models.dismiss")}
-          </button>
-        </div>
+              : t("models.threads.saveFailed", { message: notice.error.message })
+          }
+          failed={notice.kind === "failed"}
+          testId="local-threads-notice"
+          onDismiss={() => {
+            setNotice(null);
+          }}
+        />
       )}
       {load.status === "failed" ? (
         <div className="models-card models-status">

@@ -208,6 +208,11 @@ mod tests {
 
     use super::*;
 
+    fn dequantized(weight: &QTensor) -> Vec<f32> {
+        let dense = weight.dequantize(&Device::Cpu).unwrap();
+        dense.flatten_all().unwrap().to_vec1().unwrap()
+    }
+
     fn random(count: usize, seed: u64) -> Vec<f32> {
         let mut rng = fastrand::Rng::with_seed(seed);
         (0..count).map(|_| rng.f32() * 2.0 - 1.0).collect()
@@ -228,13 +233,7 @@ mod tests {
         let x = random(rows * columns, 2);
         let products = matmul(&[&first, &second], &x, rows).unwrap();
         for (weight, product) in [&first, &second].into_iter().zip(products) {
-            let values: Vec<f32> = weight
-                .dequantize(&device)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
-                .unwrap();
+            let values = dequantized(weight);
             for (index, row) in x.chunks_exact(columns).enumerate() {
                 let input = Input::quantize(row);
                 for o in 0..out {
@@ -278,13 +277,7 @@ mod tests {
             (1, BLOCK),
         )
         .unwrap();
-        let expected: Vec<f32> = weight
-            .dequantize(&device)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
+        let expected = dequantized(&weight);
         for position in 0..BLOCK {
             // 127 at one position quantizes to exactly 127 with scale 1.
             let mut x = vec![0.0; BLOCK];

@@ -49,7 +49,8 @@ impl Linear {
     /// `x` (…, in) times the weight's transpose: (…, out).
     ///
     /// One token at a time, reading the compact quantized weights is the
-    /// whole cost, so candle's quantized kernels run. A prompt multiplies
+    /// whole cost, so quantized kernels run (candle's; ours for Q5_0, which
+    /// candle multiplies with scalar code). A prompt multiplies
     /// the same weights by hundreds of rows: dequantizing them once and
     /// using a dense GEMM, which reuses every weight across rows, is several
     /// times faster than one quantized dot product per row and column.

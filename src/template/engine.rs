@@ -28,12 +28,13 @@ const KEYWORDS: &[&str] = &[
     "False", "None",
 ];
 
-/// A fresh environment. Cheap to build; one per compile or render keeps
-/// templates from seeing each other.
-pub(crate) fn environment<'source>() -> Environment<'source> {
+/// What every prompt environment shares, ours and models' chat templates:
+/// whitespace-sensitive text (block tags on their own lines leave no blank
+/// lines behind, as in Hugging Face chat templates), nothing HTML-escaped,
+/// bounded work, and Python string methods (`.upper()`, `.split()`,
+/// `.strip()`) for people who know Jinja from Python.
+pub(crate) fn plain_text_environment<'source>(fuel: u64) -> Environment<'source> {
     let mut env = Environment::new();
-    // Prompts are whitespace-sensitive: block tags on their own lines leave
-    // no blank lines behind, as in Hugging Face chat templates.
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
@@ -41,16 +42,20 @@ pub(crate) fn environment<'source>() -> Environment<'source> {
             .build()
             .expect("the default delimiters are valid"),
     );
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_fuel(Some(fuel));
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env
+}
+
+/// A fresh environment. Cheap to build; one per compile or render keeps
+/// templates from seeing each other.
+pub(crate) fn environment<'source>() -> Environment<'source> {
+    let mut env = plain_text_environment(FUEL);
     // A misspelt variable is an error, never a silent empty string.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Prompts are plain text: nothing is HTML-escaped.
-    env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_debug(true);
-    env.set_fuel(Some(FUEL));
     minijinja_contrib::add_to_environment(&mut env);
-    // Python string methods (`.upper()`, `.split()`, `.strip()`), which
-    // people who know Jinja from Python expect.
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     for role in [Role::System, Role::User, Role::Assistant] {
         env.add_function(role.as_str(), message(role));
     }

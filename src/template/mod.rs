@@ -31,7 +31,7 @@
 //! person's own templates and edits of built-ins live in the store.
 
 mod builtin;
-mod engine;
+pub(crate) mod engine;
 mod error;
 mod front_matter;
 mod model;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use minijinja::value::{Value, ValueKind};
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
+use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
 use super::json;
 
@@ -25,20 +25,10 @@ const FUEL: u64 = 20_000_000;
 pub(crate) struct Raised(pub String);
 
 pub(crate) fn environment(clock: Clock) -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .build()
-            .expect("the default delimiters are valid"),
-    );
+    let mut env = crate::template::engine::plain_text_environment(FUEL);
     // Jinja's default: a missing name or key is falsy and prints nothing;
     // templates test `message.tool_calls` and `x is defined` all the time.
     env.set_undefined_behavior(UndefinedBehavior::Lenient);
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_fuel(Some(FUEL));
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env.set_formatter(python_formatter);
     // The Jinja filters and globals minijinja keeps in its contrib crate.
     env.add_filter("truncate", minijinja_contrib::filters::truncate);

@@ -10,7 +10,7 @@ mod state;
 
 use scriptorium::backend::local::threads;
 use scriptorium::paths::{self, DataDir};
-use scriptorium::{Studio, logging, settings};
+use scriptorium::{Studio, logging};
 use tauri::Manager;
 
 use state::AppState;
@@ -19,7 +19,7 @@ use state::AppState;
 pub fn run() {
     let data_dir = DataDir::new(paths::default_data_dir());
     // First, while this is the only thread: it sets the environment.
-    threads::settle(settings::read_at_start(&data_dir.db_path()).local_threads);
+    threads::settle_from_store(&data_dir.db_path());
     let _logs = logging::init(Some(&data_dir.log_dir()), "info");
     let state = AppState::open(Studio::open(data_dir.root()));
     let commands = bindings::builder();

@@ -161,7 +161,7 @@ struct Loaded {
     name: String,
     model: Transformer,
     tokenizer: LocalTokenizer,
-    template: Option<ChatTemplate>,
+    template: ChatTemplate,
     /// The tokens whose keys and values the model's cache holds.
     cached: Vec<u32>,
 }
@@ -273,8 +273,7 @@ impl Worker {
             .map_err(|e| local_error(e.to_string()))?;
         let tokenizer = LocalTokenizer::load(path, &content, model.vocab())
             .map_err(|e| local_error(e.to_string()))?;
-        let template =
-            ChatTemplate::from_content(&content).map_err(|e| local_error(e.to_string()))?;
+        let template = ChatTemplate::for_model(&content).map_err(|e| local_error(e.to_string()))?;
         tracing::info!(elapsed = ?started.elapsed(), "local model loaded");
         Ok(Loaded {
             path: path.to_owned(),
@@ -345,15 +344,7 @@ impl Loaded {
             Prompt::Completion { text } => text.clone(),
             Prompt::Chat { messages } => {
                 let extra = serde_json::Value::Object(request.params.extra.clone());
-                let fallback;
-                let template = match &self.template {
-                    Some(template) => template,
-                    None => {
-                        fallback = ChatTemplate::fallback();
-                        &fallback
-                    }
-                };
-                template
+                self.template
                     .render(messages, true, extra)
                     .map_err(request_failed)?
             }

@@ -14,9 +14,10 @@ pub enum Piece {
     Answer(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
     /// Nothing but whitespace yet: a thinking block may still open.
+    #[default]
     Start,
     Thinking,
     /// Right after the block: the blank lines that follow it are dropped.
@@ -24,19 +25,10 @@ enum State {
     Answer,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ThinkSplitter {
     state: State,
     pending: String,
-}
-
-impl Default for ThinkSplitter {
-    fn default() -> Self {
-        ThinkSplitter {
-            state: State::Start,
-            pending: String::new(),
-        }
-    }
 }
 
 impl ThinkSplitter {

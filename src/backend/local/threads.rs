@@ -7,6 +7,8 @@
 //! So the count is settled once per process, before any other thread
 //! starts, by exporting it: a changed setting applies from the next start.
 
+use std::path::Path;
+
 use serde::Serialize;
 
 /// The variables candle reads its thread count from, preferred first.
@@ -30,10 +32,11 @@ pub struct LocalThreads {
 
 impl LocalThreads {
     pub fn now() -> LocalThreads {
+        let automatic = automatic();
         LocalThreads {
-            in_force: in_force(),
-            automatic: automatic(),
-            available: available(),
+            in_force: resolve(None, |name| std::env::var(name).ok(), automatic),
+            automatic,
+            available: available(automatic),
         }
     }
 }
@@ -41,11 +44,6 @@ impl LocalThreads {
 /// Whether a setting may ask for `count` threads.
 pub fn is_valid(count: u32) -> bool {
     (1..=MAX_THREADS).contains(&count)
-}
-
-/// The count candle runs with now.
-pub fn in_force() -> u32 {
-    resolve(None, |name| std::env::var(name).ok(), automatic())
 }
 
 /// Settles the count for this process and returns it: `setting` when the
@@ -69,6 +67,11 @@ pub fn settle(setting: Option<u32>) -> u32 {
     count
 }
 
+/// [`settle`] with the setting stored in the database at `db_path`.
+pub fn settle_from_store(db_path: &Path) -> u32 {
+    settle(crate::settings::read_at_start(db_path).local_threads)
+}
+
 fn resolve(setting: Option<u32>, env: impl Fn(&str) -> Option<String>, automatic: u32) -> u32 {
     setting
         .filter(|&count| is_valid(count))
@@ -85,11 +88,9 @@ fn automatic() -> u32 {
     u32::try_from(num_cpus::get_physical().max(1)).unwrap_or(MAX_THREADS)
 }
 
-fn available() -> u32 {
+fn available(automatic: u32) -> u32 {
     let logical = std::thread::available_parallelism().map_or(1, |count| count.get());
-    u32::try_from(logical)
-        .unwrap_or(MAX_THREADS)
-        .max(automatic())
+    u32::try_from(logical).unwrap_or(MAX_THREADS).max(automatic)
 }
 
 #[cfg(test)]
@@ -129,12 +130,5 @@ mod tests {
         assert_eq!(resolve(Some(0), env(&vars), 2), 2);
         assert_eq!(resolve(Some(MAX_THREADS + 1), env(&[]), 2), 2);
         assert_eq!(resolve(Some(MAX_THREADS), env(&[]), 2), MAX_THREADS);
-    }
-
-    #[test]
-    fn the_machine_offers_at_least_its_physical_cores() {
-        let threads = LocalThreads::now();
-        assert!(threads.automatic >= 1);
-        assert!(threads.available >= threads.automatic);
     }
 }

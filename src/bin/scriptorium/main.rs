@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use scriptorium::backend::local::threads;
 use scriptorium::paths::{self, DataDir};
-use scriptorium::{Studio, logging, settings};
+use scriptorium::{Studio, logging};
 
 #[derive(Debug, Parser)]
 #[command(name = "scriptorium", version, about, long_about = None)]
@@ -58,7 +58,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = DataDir::new(cli.home.clone().unwrap_or_else(paths::default_data_dir));
     // First, while this is the only thread: it sets the environment.
-    threads::settle(settings::read_at_start(&data_dir.db_path()).local_threads);
+    threads::settle_from_store(&data_dir.db_path());
     // stderr stays for the command's own messages; the log file gets the rest.
     let _logs = logging::init(Some(&data_dir.log_dir()), "off");
     let runtime = tokio::runtime::Builder::new_multi_thread()

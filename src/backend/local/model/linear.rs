@@ -126,30 +126,30 @@ fn q5_0_matmul(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
 /// quantized once (ours for Q5_0, candle's repacked kernels for the rest);
 /// otherwise one by one.
 pub fn forward_shared(linears: &[&Linear], x: &Tensor) -> Result<Vec<Tensor>> {
+    let one_by_one = || linears.iter().map(|linear| linear.forward(x)).collect();
     let rows = x.elem_count() / x.dim(D::Minus1)?;
-    if rows < DENSE_FROM_ROWS {
-        let q5_0: Option<Vec<&QTensor>> = linears.iter().map(|linear| linear.q5_0()).collect();
-        if let Some(weights) = q5_0 {
-            return q5_0_matmul(&weights, x);
-        }
+    if rows >= DENSE_FROM_ROWS {
+        return one_by_one();
+    }
+    let q5_0: Option<Vec<&QTensor>> = linears.iter().map(|linear| linear.q5_0()).collect();
+    if let Some(weights) = q5_0 {
+        return q5_0_matmul(&weights, x);
     }
     let padding = linears.first().map_or(0, |linear| linear.padding);
-    if rows < DENSE_FROM_ROWS && linears.iter().all(|linear| linear.padding == padding) {
-        let weights: Option<Vec<&QTensor>> = linears
-            .iter()
-            .map(|linear| match &linear.weight {
-                QMatMul::QTensor(weight) => Some(weight.as_ref()),
-                _ => None,
-            })
-            .collect();
-        if let Some(weights) = weights {
-            let x = pad(x, padding)?.contiguous()?;
-            if let Some(outputs) = QTensor::gemv_fused_shared_lhs(&weights, &x)? {
-                return Ok(outputs);
-            }
+    let weights: Option<Vec<&QTensor>> = linears
+        .iter()
+        .map(|linear| match &linear.weight {
+            QMatMul::QTensor(weight) if linear.padding == padding => Some(weight.as_ref()),
+            _ => None,
+        })
+        .collect();
+    if let Some(weights) = weights {
+        let x = pad(x, padding)?.contiguous()?;
+        if let Some(outputs) = QTensor::gemv_fused_shared_lhs(&weights, &x)? {
+            return Ok(outputs);
         }
     }
-    linears.iter().map(|linear| linear.forward(x)).collect()
+    one_by_one()
 }
 
 fn pad(x: &Tensor, padding: usize) -> Result<Tensor> {

@@ -197,9 +197,7 @@ pub(crate) fn build(vocab: &GgufVocab, pre: PreTokenizer) -> Result<Tokenizer, T
         .vocab_and_merges(ids, merges)
         .ignore_merges(pre.ignore_merges)
         .build()
-        .map_err(|e| TokenizerError::Build {
-            reason: e.to_string(),
-        })?;
+        .map_err(TokenizerError::build)?;
     let mut tokenizer = Tokenizer::new(model);
     tokenizer.with_pre_tokenizer(Some(pre.build()?));
     tokenizer.with_decoder(Some(ByteLevelDecoder::default()));

@@ -47,6 +47,13 @@ impl TokenizerError {
         }
     }
 
+    /// A tokenizer part that `tokenizers` would not build.
+    pub(crate) fn build(error: impl std::fmt::Display) -> Self {
+        TokenizerError::Build {
+            reason: error.to_string(),
+        }
+    }
+
     /// A stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {

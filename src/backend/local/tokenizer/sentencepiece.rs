@@ -59,9 +59,7 @@ pub(crate) fn build(vocab: &GgufVocab) -> Result<Tokenizer, TokenizerError> {
     if let Some(unk) = unk {
         builder = builder.unk_token(unk);
     }
-    let model = builder.build().map_err(|e| TokenizerError::Build {
-        reason: e.to_string(),
-    })?;
+    let model = builder.build().map_err(TokenizerError::build)?;
 
     let add_space_prefix = vocab.add_space_prefix.unwrap_or(true);
     let spaces = NormalizerWrapper::Replace(replace(" ", &SPACE.to_string())?);
@@ -86,17 +84,13 @@ pub(crate) fn build(vocab: &GgufVocab) -> Result<Tokenizer, TokenizerError> {
     let mut tokenizer = Tokenizer::new(model);
     tokenizer
         .with_normalizer(Some(normalizer))
-        .map_err(|e| TokenizerError::Build {
-            reason: e.to_string(),
-        })?;
+        .map_err(TokenizerError::build)?;
     tokenizer.with_decoder(Some(DecoderSequence::new(decoders)));
     Ok(tokenizer)
 }
 
 fn replace(pattern: &str, content: &str) -> Result<Replace, TokenizerError> {
-    Replace::new(pattern, content).map_err(|e| TokenizerError::Build {
-        reason: e.to_string(),
-    })
+    Replace::new(pattern, content).map_err(TokenizerError::build)
 }
 
 /// Every split of a piece into two pieces of the vocabulary is a merge,

@@ -80,9 +80,7 @@ pub(crate) fn add_tokens(
             .normalized(false)
             .rstrip(rstrip)
     };
-    let failed = |e: tokenizers::Error| TokenizerError::Build {
-        reason: e.to_string(),
-    };
+    let failed = |e: tokenizers::Error| TokenizerError::build(e);
     tokenizer
         .add_special_tokens(special.iter().map(|t| added(t, true)))
         .map_err(failed)?;

@@ -83,13 +83,9 @@ fn one_bos(mut ids: Vec<u32>, bos: Option<u32>) -> Vec<u32> {
 
 #[test]
 fn gguf_metadata_tokenizer_json_and_llama_cpp_agree() {
-    let Ok(entries) = std::fs::read_dir(fixtures()) else {
-        eprintln!(
-            "no model fixtures in {}: nothing to compare",
-            fixtures().display()
-        );
-        return;
-    };
+    // The fixtures are committed: a missing folder is a broken path, not a skip.
+    let entries =
+        std::fs::read_dir(fixtures()).unwrap_or_else(|e| panic!("{}: {e}", fixtures().display()));
     let mut models: Vec<PathBuf> = entries
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "gguf"))
@@ -188,6 +184,11 @@ fn llama_cpp_vocab_test_files_tokenize_as_their_references() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "gguf"))
         .filter(|path| path.with_extension("gguf.out").is_file())
         .collect();
+    assert!(
+        !models.is_empty(),
+        "no vocab test files in {}",
+        folder.to_string_lossy()
+    );
     models.sort();
     let mut failures = Vec::new();
     for model in models {
@@ -207,7 +208,17 @@ fn llama_cpp_vocab_test_files_tokenize_as_their_references() {
         };
         let inputs = std::fs::read_to_string(model.with_extension("gguf.inp")).unwrap();
         let outputs = std::fs::read_to_string(model.with_extension("gguf.out")).unwrap();
-        let texts: Vec<&str> = inputs.split("\n__ggml_vocab_test__\n").collect();
+        // Every text ends with the separator, the last one too.
+        let texts: Vec<&str> = inputs
+            .strip_suffix("\n__ggml_vocab_test__\n")
+            .unwrap_or(&inputs)
+            .split("\n__ggml_vocab_test__\n")
+            .collect();
+        assert_eq!(
+            texts.len(),
+            outputs.lines().count(),
+            "{name}: inputs and references differ in number"
+        );
         let mut matched = 0;
         for (text, line) in texts.iter().zip(outputs.lines()) {
             let expected: Vec<u32> = line

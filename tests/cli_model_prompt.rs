@@ -15,6 +15,16 @@ fn scriptorium(home: &Path) -> Command {
     cmd
 }
 
+/// `model prompt MODEL --messages CHAT`.
+fn prompt(home: &Path, model: &Path, chat: &Path) -> Command {
+    let mut cmd = scriptorium(home);
+    cmd.args(["model", "prompt"])
+        .arg(model)
+        .arg("--messages")
+        .arg(chat);
+    cmd
+}
+
 /// A GGUF file with a tokenizer's metadata and, when given, a template.
 fn gguf(folder: &Path, name: &str, template: Option<&str>) -> PathBuf {
     let tokens = Value::Array(
@@ -55,20 +65,12 @@ fn prints_exactly_what_the_template_renders() {
     let folder = tempfile::tempdir().unwrap();
     let model = gguf(folder.path(), "tiny.gguf", Some(QWEN_LIKE));
     let chat = messages(folder.path());
-    scriptorium(home.path())
-        .args(["model", "prompt"])
-        .arg(&model)
-        .arg("--messages")
-        .arg(&chat)
+    prompt(home.path(), &model, &chat)
         .assert()
         .success()
         .stdout("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi 你好<|im_end|>\n<|im_start|>assistant\n")
         .stderr("");
-    scriptorium(home.path())
-        .args(["model", "prompt"])
-        .arg(&model)
-        .arg("--messages")
-        .arg(&chat)
+    prompt(home.path(), &model, &chat)
         .arg("--no-generation-prompt")
         .assert()
         .success()
@@ -80,11 +82,7 @@ fn a_model_without_a_template_gets_chatml_with_a_note() {
     let home = tempfile::tempdir().unwrap();
     let folder = tempfile::tempdir().unwrap();
     let model = gguf(folder.path(), "bare.gguf", None);
-    scriptorium(home.path())
-        .args(["model", "prompt"])
-        .arg(&model)
-        .arg("--messages")
-        .arg(messages(folder.path()))
+    prompt(home.path(), &model, &messages(folder.path()))
         .assert()
         .success()
         .stdout(predicate::str::ends_with("<|im_start|>assistant\n"))
@@ -100,11 +98,7 @@ fn bad_inputs_fail_with_one_line() {
     let chat = folder.path().join("bad.json");
     std::fs::write(&chat, r#"[{"role": "wizard", "content": "x"}]"#).unwrap();
     let model = gguf(folder.path(), "tiny.gguf", Some(QWEN_LIKE));
-    scriptorium(home.path())
-        .args(["model", "prompt"])
-        .arg(&model)
-        .arg("--messages")
-        .arg(&chat)
+    prompt(home.path(), &model, &chat)
         .assert()
         .failure()
         .stderr(predicate::str::contains(
@@ -113,11 +107,7 @@ fn bad_inputs_fail_with_one_line() {
 
     let not_gguf = folder.path().join("notes.gguf");
     std::fs::write(&not_gguf, "hello").unwrap();
-    scriptorium(home.path())
-        .args(["model", "prompt"])
-        .arg(&not_gguf)
-        .arg("--messages")
-        .arg(messages(folder.path()))
+    prompt(home.path(), &not_gguf, &messages(folder.path()))
         .assert()
         .failure()
         .stderr(predicate::str::contains("is not a GGUF model"));
@@ -127,11 +117,7 @@ fn bad_inputs_fail_with_one_line() {
         "strict.gguf",
         Some("{{ raise_exception('System role not supported') }}"),
     );
-    scriptorium(home.path())
-        .args(["model", "prompt"])
-        .arg(&refusing)
-        .arg("--messages")
-        .arg(messages(folder.path()))
+    prompt(home.path(), &refusing, &messages(folder.path()))
         .assert()
         .failure()
         .stderr("error: The model's chat template does not accept this conversation: System role not supported\n");

@@ -4,6 +4,7 @@ import i18n from "../i18n";
 import * as ipc from "../ipc";
 import type { CatalogEntry, DownloadProgress, EngineStatus, LocalModel, ModelSummary, Settings } from "../ipc";
 import { ModelsPage } from "./ModelsPage";
+import { useSettingsStore } from "../settings/settingsStore";
 import { useModelsStore } from "./modelsStore";
 import { ENGINE_POLL_LOADING_MS, ENGINE_POLL_MS } from "./useEnginePolling";
 
@@ -20,7 +21,6 @@ vi.mock("../ipc", async (importOriginal) => ({
   pickModelFile: vi.fn(),
   localThreads: vi.fn(),
   setLocalThreads: vi.fn(),
-  getSettings: vi.fn(),
 }));
 const api = vi.mocked(ipc);
 
@@ -98,7 +98,7 @@ beforeEach(() => {
   api.localEngineStatus.mockResolvedValue({ state: "idle" });
   api.cancelDownload.mockResolvedValue(true);
   api.localThreads.mockResolvedValue({ inForce: 8, automatic: 8, available: 12 });
-  api.getSettings.mockResolvedValue(SETTINGS);
+  useSettingsStore.getState().replace(SETTINGS);
   api.setLocalThreads.mockImplementation((count) => Promise.resolve({ ...SETTINGS, localThreads: count }));
   // Each test starts from the store's own initial state.
   useModelsStore.setState(useModelsStore.getInitialState(), true);
@@ -492,7 +492,7 @@ describe("threads for local models", () => {
 
   it("says when the stored choice waits for a restart", async () => {
     // Stored 4, running with the 8 chosen before.
-    api.getSettings.mockResolvedValue({ ...SETTINGS, localThreads: 4 });
+    useSettingsStore.getState().replace({ ...SETTINGS, localThreads: 4 });
     await settle(() => render(<ModelsPage />));
     expect(select().value).toBe("4");
     expect(screen.getByTestId("local-threads-restart").textContent).toBe(
@@ -502,7 +502,7 @@ describe("threads for local models", () => {
 
     // Automatic now, still running with the 4 stored before: automatic means the 6 physical cores.
     api.localThreads.mockResolvedValue({ inForce: 4, automatic: 6, available: 12 });
-    api.getSettings.mockResolvedValue(SETTINGS);
+    useSettingsStore.getState().replace(SETTINGS);
     await settle(() => render(<ModelsPage />));
     expect(screen.getByTestId("local-threads-restart").textContent).toBe(
       "The change to 6 threads applies after Scriptorium restarts.",
@@ -510,14 +510,14 @@ describe("threads for local models", () => {
     cleanup();
 
     // A count equal to the one in force needs no restart.
-    api.getSettings.mockResolvedValue({ ...SETTINGS, localThreads: 4 });
+    useSettingsStore.getState().replace({ ...SETTINGS, localThreads: 4 });
     await settle(() => render(<ModelsPage />));
     expect(screen.getByTestId("local-threads-hint").textContent).toBe("Local models run with 4 threads now.");
     expect(screen.queryByTestId("local-threads-restart")).toBeNull();
   });
 
   it("keeps showing a stored count beyond this machine's processors", async () => {
-    api.getSettings.mockResolvedValue({ ...SETTINGS, localThreads: 32 });
+    useSettingsStore.getState().replace({ ...SETTINGS, localThreads: 32 });
     await settle(() => render(<ModelsPage />));
     expect(select().value).toBe("32");
     expect([...select().options].at(-1)?.value).toBe("32");

@@ -1,13 +1,11 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { getSettings, localThreads, setLocalThreads, toApiError } from "../ipc";
+import { localThreads, setLocalThreads, toApiError } from "../ipc";
 import type { ApiError, LocalThreads } from "../ipc";
+import { useSettingsStore } from "../settings/settingsStore";
 import { ModelsNotice } from "./ModelsNotice";
 
-type Load =
-  | { status: "loading" }
-  | { status: "ready"; threads: LocalThreads; choice: number | null }
-  | { status: "failed"; error: ApiError };
+type Load = { status: "loading" } | { status: "ready"; threads: LocalThreads } | { status: "failed"; error: ApiError };
 
 type Notice = { kind: "saved" } | { kind: "failed"; error: ApiError } | null;
 
@@ -27,15 +25,17 @@ export function ThreadsSection() {
   const selectId = useId();
   const hintId = useId();
   const [load, setLoad] = useState<Load>({ status: "loading" });
+  // The stored choice lives with the other settings, read when the app starts.
+  const choice = useSettingsStore((s) => s.settings.localThreads);
   const [notice, setNotice] = useState<Notice>(null);
   // Saves can overlap; only the newest one may decide what is shown.
   const newestSave = useRef(0);
 
   useEffect(() => {
     let live = true;
-    Promise.all([localThreads(), getSettings()])
-      .then(([threads, settings]) => {
-        if (live) setLoad({ status: "ready", threads, choice: settings.localThreads });
+    localThreads()
+      .then((threads) => {
+        if (live) setLoad({ status: "ready", threads });
       })
       .catch((failure: unknown) => {
         if (live) setLoad({ status: "failed", error: toApiError(failure) });
@@ -48,22 +48,23 @@ export function ThreadsSection() {
   if (load.status === "loading") return null;
 
   const choose = async (value: string) => {
-    if (load.status !== "ready") return;
     const save = ++newestSave.current;
-    const before = load.choice;
+    const before = choice;
     const count = value === AUTOMATIC ? null : Number(value);
-    const withChoice = (choice: number | null) => (current: Load) =>
-      current.status === "ready" ? { ...current, choice } : current;
-    setLoad(withChoice(count));
+    const { replace } = useSettingsStore.getState();
+    const withChoice = (localThreads: number | null) => {
+      replace({ ...useSettingsStore.getState().settings, localThreads });
+    };
+    withChoice(count);
     setNotice(null);
     try {
       const saved = await setLocalThreads(count);
       if (save !== newestSave.current) return;
-      setLoad(withChoice(saved.localThreads));
+      replace(saved);
       setNotice({ kind: "saved" });
     } catch (failure) {
       if (save !== newestSave.current) return;
-      setLoad(withChoice(before));
+      withChoice(before);
       setNotice({ kind: "failed", error: toApiError(failure) });
     }
   };
@@ -102,11 +103,11 @@ export function ThreadsSection() {
             className="select threads-select"
             data-testid="local-threads"
             aria-describedby={hintId}
-            value={load.choice === null ? AUTOMATIC : String(load.choice)}
+            value={choice === null ? AUTOMATIC : String(choice)}
             onChange={(e) => void choose(e.target.value)}
           >
             <option value={AUTOMATIC}>{t("models.threads.automatic", { count: load.threads.automatic })}</option>
-            {countsFor(load.threads.available, load.choice).map((count) => (
+            {countsFor(load.threads.available, choice).map((count) => (
               <option key={count} value={String(count)}>
                 {count}
               </option>
@@ -114,11 +115,11 @@ export function ThreadsSection() {
           </select>
           <p className="threads-hint" id={hintId} data-testid="local-threads-hint">
             {t("models.threads.inForce", { count: load.threads.inForce })}
-            {(load.choice ?? load.threads.automatic) !== load.threads.inForce && (
+            {(choice ?? load.threads.automatic) !== load.threads.inForce && (
               <>
                 {" "}
                 <strong className="threads-restart" data-testid="local-threads-restart">
-                  {t("models.threads.restart", { count: load.choice ?? load.threads.automatic })}
+                  {t("models.threads.restart", { count: choice ?? load.threads.automatic })}
                 </strong>
               </>
             )}

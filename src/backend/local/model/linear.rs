@@ -36,7 +36,7 @@ impl Linear {
         } else {
             super::widen::widen_q5_0(&weight)?.map_or(weight, Arc::new)
         };
-        let (weight, padding) = match pad_for_repacked_kernels(&weight)? {
+        let (weight, padding) = match pad_for_repacked_kernels(&weight, has_vnni())? {
             Some((padded, padding)) => (Arc::new(padded), padding),
             None => (weight, 0),
         };
@@ -166,14 +166,14 @@ fn pad(x: &Tensor, padding: usize) -> Result<Tensor> {
 /// as fast per byte (Qwen2.5 0.5B's 896-wide rows become 1,024). Only done
 /// where those kernels exist and the zeros add at most a sixth of the
 /// bytes; the zeros change no product.
-fn pad_for_repacked_kernels(weight: &QTensor) -> Result<Option<(QTensor, usize)>> {
+fn pad_for_repacked_kernels(weight: &QTensor, vnni: bool) -> Result<Option<(QTensor, usize)>> {
     let (rows, columns) = weight.shape().dims2()?;
     let padding = columns.next_multiple_of(SUPER_BLOCK) - columns;
     let worth_it = weight.dtype() == GgmlDType::Q8_0
         && padding > 0
         && padding * 6 <= columns
         && rows.is_multiple_of(TILE_ROWS)
-        && has_vnni();
+        && vnni;
     if !worth_it {
         return Ok(None);
     }
@@ -341,12 +341,18 @@ mod tests {
     #[test]
     fn small_or_whole_rows_are_not_padded() {
         let device = Device::Cpu;
-        let make = |rows: usize, columns: usize| {
+        // Asked as a machine with the VNNI kernels, so that it means something
+        // on any machine.
+        let padding = |rows: usize, columns: usize| {
             let weight = Tensor::ones((rows, columns), candle_core::DType::F32, &device).unwrap();
-            Linear::new(QTensor::quantize(&weight, GgmlDType::Q8_0).unwrap()).unwrap()
+            let weight = QTensor::quantize(&weight, GgmlDType::Q8_0).unwrap();
+            pad_for_repacked_kernels(&weight, true)
+                .unwrap()
+                .map_or(0, |(_, padding)| padding)
         };
-        assert_eq!(make(32, 640).padding, 0, "a fifth more bytes is too many");
-        assert_eq!(make(32, 1024).padding, 0);
-        assert_eq!(make(8, 896).padding, 0, "not a whole tile of rows");
+        assert_eq!(padding(32, 896), 128, "an eighth more bytes is worth it");
+        assert_eq!(padding(32, 640), 0, "a fifth more bytes is too many");
+        assert_eq!(padding(32, 1024), 0);
+        assert_eq!(padding(8, 896), 0, "not a whole tile of rows");
     }
 }

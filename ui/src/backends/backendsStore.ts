@@ -22,6 +22,7 @@ import type {
   Settings,
 } from "../ipc";
 import { useSettingsStore } from "../settings/settingsStore";
+import { without } from "../ui/records";
 
 export type TestState =
   | { status: "running"; run: number }
@@ -59,10 +60,6 @@ function sorted(backends: BackendView[]): BackendView[] {
     const [x, y] = [a.backend.name.toLowerCase(), b.backend.name.toLowerCase()];
     return x < y ? -1 : x > y ? 1 : 0;
   });
-}
-
-function without<T>(record: Partial<Record<string, T>>, name: string): Partial<Record<string, T>> {
-  return Object.fromEntries(Object.entries(record).filter(([key]) => key !== name));
 }
 
 function applySettings(settings: Settings) {

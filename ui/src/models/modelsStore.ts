@@ -11,6 +11,7 @@ import {
 } from "../ipc";
 import type { ApiError, CatalogEntry, DownloadProgress, EngineStatus, LocalModel } from "../ipc";
 import { hubFile } from "./format";
+import { without } from "../ui/records";
 
 /** A catalog download started in this session. A stopped or failed one
  * keeps its bytes in the models folder: downloading again resumes. */
@@ -42,10 +43,6 @@ type ModelsState = {
 /** The core's order: by id. */
 function withModel(models: LocalModel[], model: LocalModel): LocalModel[] {
   return [...models.filter((m) => m.id !== model.id), model].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-function without<T>(record: Partial<Record<string, T>>, key: string): Partial<Record<string, T>> {
-  return Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
 }
 
 export const useModelsStore = create<ModelsState>()((set, get) => {

@@ -11,6 +11,8 @@ import { remote } from "webdriverio";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const appBinary =
   process.env.SCRIPTORIUM_APP ?? path.join(root, "target/debug/scriptorium-desktop");
+/** The command line, built alongside the app. */
+export const cliBinary = path.join(root, "target/debug/scriptorium");
 export const screenshotDir = path.join(root, "target/e2e");
 mkdirSync(screenshotDir, { recursive: true });
 
@@ -34,7 +36,7 @@ export async function queueReplies(baseUrl, replies) {
  * through the CLI, before the app starts. */
 export function addLoopbackBackend(home, url) {
   execFileSync(
-    path.join(root, "target/debug/scriptorium"),
+    cliBinary,
     ["--home", home, "backend", "add", "loopback", "--base-url", url, "--model", "test-model"],
     { env: { ...process.env, SCRIPTORIUM_SECRETS: "file" }, stdio: ["ignore", "ignore", "inherit"] },
   );

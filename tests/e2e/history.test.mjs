@@ -2,14 +2,10 @@
 // open one, mark it a favourite, and see the CLI read the mark back.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 
-import { launch, newHome, screenshot, startTestServer, waitForReady } from "./harness.mjs";
+import { cliBinary, launch, newHome, screenshot, startTestServer, waitForReady } from "./harness.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const cliBinary = path.join(root, "target/debug/scriptorium");
 
 describe("history", () => {
   const home = newHome();

@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 
-import { launchOn, newHome, screenshot, startFakeHub } from "./harness.mjs";
+import { cliBinary, launchOn, newHome, screenshot, startFakeHub } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODEL = "tiny-qwen2";
@@ -59,7 +59,7 @@ describe("local models", () => {
     await hint.scrollIntoView();
     await screenshot(browser, "models-threads");
     const stored = JSON.parse(
-      execFileSync(path.join(root, "target/debug/scriptorium"), ["--home", home, "model", "threads", "--json"], {
+      execFileSync(cliBinary, ["--home", home, "model", "threads", "--json"], {
         encoding: "utf8",
       }),
     );

@@ -4,13 +4,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 
-import { homeWithTestServer, launchOn, queueReplies } from "./harness.mjs";
+import { cliBinary, homeWithTestServer, launchOn, queueReplies } from "./harness.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const corpus = JSON.parse(readFileSync(new URL("./xss-corpus.json", import.meta.url), "utf8"));
 const BATCH = 10;
 
@@ -44,7 +41,7 @@ describe("untrusted model output in history", () => {
       const batch = corpus.slice(start, start + BATCH);
       await queueReplies(server.url, [{ tokens: batch.map((p) => `${p}\n\n`), reasoning: [batch[0]] }]);
       // The prompt carries payloads too: history shows it as sent.
-      execFileSync(path.join(root, "target/debug/scriptorium"), ["--home", home, "chat", batch.join(" ")], {
+      execFileSync(cliBinary, ["--home", home, "chat", batch.join(" ")], {
         env: { ...process.env, SCRIPTORIUM_SECRETS: "file" },
         stdio: ["ignore", "ignore", "inherit"],
       });

@@ -10,12 +10,9 @@
 // (its first page interactive), and the History page showing its first
 // row (or, in the empty store, that there is nothing yet).
 import { execFileSync } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-import { launch, newHome, waitForReady } from "../harness.mjs";
+import { cliBinary, launch, newHome, waitForReady } from "../harness.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const [store, roundsArg] = process.argv.slice(2);
 if (!store) {
   console.error("usage: node tests/e2e/bench/app-startup.mjs STORE [ROUNDS]");
@@ -25,12 +22,12 @@ const rounds = Number(roundsArg ?? 7);
 
 const empty = newHome();
 // Created and migrated once, as a store that simply has no generations yet.
-execFileSync(path.join(root, "target/debug/scriptorium"), ["--home", empty, "doctor"], {
+execFileSync(cliBinary, ["--home", empty, "doctor"], {
   stdio: "ignore",
 });
 const generations = (home) =>
   JSON.parse(
-    execFileSync(path.join(root, "target/debug/scriptorium"), ["--home", home, "doctor", "--json"], {
+    execFileSync(cliBinary, ["--home", home, "doctor", "--json"], {
       encoding: "utf8",
     }),
   ).generations;

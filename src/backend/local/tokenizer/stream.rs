@@ -181,8 +181,45 @@ fn byte_level_byte(c: char) -> Option<u8> {
     if code < 256 {
         return printable(code).then_some(code as u8);
     }
-    (0u32..256)
-        .filter(|&b| !printable(b))
-        .nth((code - 256) as usize)
-        .map(|b| b as u8)
+    // The others, counted from U+0100: 0..=32, then 127..=160, then 173.
+    match code - 256 {
+        n @ 0..=32 => Some(n as u8),
+        n @ 33..=66 => Some((n + 94) as u8),
+        67 => Some(173),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_level_byte;
+
+    /// Against GPT-2's `bytes_to_unicode`, built as it builds it.
+    #[test]
+    fn the_byte_level_alphabet_maps_back_to_every_byte() {
+        let printable = |b: u32| {
+            (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b)
+        };
+        let mut moved = 256;
+        for byte in 0u32..256 {
+            let c = if printable(byte) {
+                byte
+            } else {
+                moved += 1;
+                moved - 1
+            };
+            assert_eq!(
+                byte_level_byte(char::from_u32(c).unwrap()),
+                Some(byte as u8)
+            );
+        }
+        for code in moved..0x400 {
+            assert_eq!(
+                byte_level_byte(char::from_u32(code).unwrap()),
+                None,
+                "{code:#x}"
+            );
+        }
+        assert_eq!(byte_level_byte(' '), None);
+    }
 }

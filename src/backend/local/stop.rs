@@ -51,17 +51,23 @@ impl StopMatcher {
         std::mem::take(&mut self.pending)
     }
 
-    /// Bytes at the end of `pending` that begin some stop string.
     fn held_back(&self) -> usize {
-        self.pending
-            .char_indices()
-            .map(|(at, _)| at)
-            .find(|&at| {
-                let tail = &self.pending[at..];
-                self.stops.iter().any(|stop| stop.starts_with(tail))
-            })
-            .map_or(0, |at| self.pending.len() - at)
+        held_back(&self.pending, &self.stops)
     }
+}
+
+/// Bytes at the end of `text` that begin one of `markers`: what must wait
+/// for the next piece before it can be shown.
+pub(super) fn held_back<S: AsRef<str>>(text: &str, markers: &[S]) -> usize {
+    text.char_indices()
+        .map(|(at, _)| at)
+        .find(|&at| {
+            let tail = &text[at..];
+            markers
+                .iter()
+                .any(|marker| marker.as_ref().starts_with(tail))
+        })
+        .map_or(0, |at| text.len() - at)
 }
 
 #[cfg(test)]

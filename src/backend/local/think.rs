@@ -58,7 +58,7 @@ impl ThinkSplitter {
                     None => {
                         // Held back: what may begin the closing tag, and
                         // whitespace that may turn out to precede it.
-                        let tag = partial_suffix(&self.pending, CLOSE);
+                        let tag = super::stop::held_back(&self.pending, &[CLOSE]);
                         let body = &self.pending[..self.pending.len() - tag];
                         let keep = tag + (body.len() - body.trim_end().len());
                         let thought: String =
@@ -108,18 +108,6 @@ fn push(pieces: &mut Vec<Piece>, piece: Piece) {
     if !empty {
         pieces.push(piece);
     }
-}
-
-/// Bytes at the end of `text` that begin `tag`.
-fn partial_suffix(text: &str, tag: &str) -> usize {
-    (1..tag.len())
-        .rev()
-        .find(|&n| {
-            text.len() >= n
-                && text.is_char_boundary(text.len() - n)
-                && tag.starts_with(&text[text.len() - n..])
-        })
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 //! files write them (a `Split` per llama.cpp regex, then `ByteLevel`), so a
 //! tokenizer built here and the model's own tokenizer.json agree.
 
-use ahash::AHashMap;
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
 use tokenizers::models::bpe::BPE;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
@@ -172,12 +171,7 @@ fn split(pattern: &str) -> Result<PreTokenizerWrapper, TokenizerError> {
 
 /// The tokenizer of a "gpt2" vocabulary, without its added tokens.
 pub(crate) fn build(vocab: &GgufVocab, pre: PreTokenizer) -> Result<Tokenizer, TokenizerError> {
-    let ids: AHashMap<String, u32> = vocab
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(id, token)| (token.clone(), id as u32))
-        .collect();
+    let ids = vocab.ids();
     let merges = vocab
         .merges
         .iter()

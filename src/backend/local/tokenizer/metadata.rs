@@ -124,6 +124,16 @@ impl GgufVocab {
         Ok(vocab)
     }
 
+    /// Every token's id, as a tokenizer model's vocabulary; the last of
+    /// duplicates wins, as in `id_of`.
+    pub(crate) fn ids(&self) -> ahash::AHashMap<String, u32> {
+        self.tokens
+            .iter()
+            .enumerate()
+            .map(|(id, token)| (token.clone(), id as u32))
+            .collect()
+    }
+
     pub(crate) fn id_of(&self, text: &str) -> Option<u32> {
         // The last of duplicates wins, as in llama.cpp's token map.
         self.tokens

@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 
-use ahash::AHashMap;
 use tokenizers::decoders::byte_fallback::ByteFallback;
 use tokenizers::decoders::fuse::Fuse;
 use tokenizers::decoders::sequence::Sequence as DecoderSequence;
@@ -36,12 +35,7 @@ pub(crate) fn build(vocab: &GgufVocab) -> Result<Tokenizer, TokenizerError> {
             "is missing; a SentencePiece vocabulary needs its scores",
         ));
     }
-    let ids: AHashMap<String, u32> = vocab
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(id, token)| (token.clone(), id as u32))
-        .collect();
+    let ids = vocab.ids();
     let unk = vocab
         .unk
         .or_else(|| {

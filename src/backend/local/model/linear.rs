@@ -13,8 +13,6 @@ pub const DENSE_FROM_ROWS: usize = 32;
 /// super-blocks, 16 output rows at a time.
 const SUPER_BLOCK: usize = 256;
 const TILE_ROWS: usize = 16;
-const Q8_0_BLOCK: usize = 32;
-const Q8_0_BLOCK_BYTES: usize = 34;
 
 #[derive(Debug)]
 pub struct Linear {
@@ -177,8 +175,9 @@ fn pad_for_repacked_kernels(weight: &QTensor, vnni: bool) -> Result<Option<(QTen
     if !worth_it {
         return Ok(None);
     }
-    let row_bytes = columns / Q8_0_BLOCK * Q8_0_BLOCK_BYTES;
-    let zero_bytes = padding / Q8_0_BLOCK * Q8_0_BLOCK_BYTES;
+    let (block, block_bytes) = (GgmlDType::Q8_0.block_size(), GgmlDType::Q8_0.type_size());
+    let row_bytes = columns / block * block_bytes;
+    let zero_bytes = padding / block * block_bytes;
     let data = weight.data()?;
     let mut padded = Vec::with_capacity(rows * (row_bytes + zero_bytes));
     for row in data.chunks_exact(row_bytes) {

@@ -47,6 +47,7 @@ pub fn matmul(weights: &[&QTensor], x: &[f32], rows: usize) -> Result<Vec<Vec<f3
         }
         matrices.push((weight.data()?, out));
     }
+    debug_assert_eq!(GgmlDType::Q5_0.type_size(), BLOCK_BYTES);
     let inputs: Vec<Input> = x.chunks_exact(columns).map(Input::quantize).collect();
     let row_bytes = columns / BLOCK * BLOCK_BYTES;
     let outputs: Vec<Vec<AtomicU32>> = matrices

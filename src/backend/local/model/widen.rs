@@ -14,17 +14,15 @@ use std::borrow::Cow;
 use candle_core::Result;
 use candle_core::quantized::{GgmlDType, QStorage, QTensor};
 
-const Q5_0_BLOCK_BYTES: usize = 22;
-const Q8_0_BLOCK_BYTES: usize = 34;
-
 /// `tensor` as Q8_0 when it is Q5_0; `None` for any other type.
 pub fn widen_q5_0(tensor: &QTensor) -> Result<Option<QTensor>> {
     if tensor.dtype() != GgmlDType::Q5_0 {
         return Ok(None);
     }
     let data = tensor.data()?;
-    let mut widened = Vec::with_capacity(data.len() / Q5_0_BLOCK_BYTES * Q8_0_BLOCK_BYTES);
-    for block in data.chunks_exact(Q5_0_BLOCK_BYTES) {
+    let q5_0_bytes = GgmlDType::Q5_0.type_size();
+    let mut widened = Vec::with_capacity(data.len() / q5_0_bytes * GgmlDType::Q8_0.type_size());
+    for block in data.chunks_exact(q5_0_bytes) {
         // d (f16), qh (32 high bits, little-endian), qs (16 bytes of two
         // low nibbles: values j and j + 16).
         let (scale, rest) = block.split_at(2);

@@ -91,6 +91,32 @@ fn a_model_without_a_template_gets_chatml_with_a_note() {
         ));
 }
 
+/// The chat backend hands extra request fields to the template; the
+/// printed prompt must be the one those fields give.
+#[test]
+fn extra_fields_reach_the_template_as_when_chatting() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let thinking =
+        "{%- if enable_thinking is defined and not enable_thinking %}<think></think>{%- endif %}ok";
+    let model = gguf(folder.path(), "thinker.gguf", Some(thinking));
+    let chat = messages(folder.path());
+    prompt(home.path(), &model, &chat)
+        .assert()
+        .success()
+        .stdout("ok");
+    prompt(home.path(), &model, &chat)
+        .args(["--extra", r#"{"enable_thinking": false}"#])
+        .assert()
+        .success()
+        .stdout("<think></think>ok");
+    prompt(home.path(), &model, &chat)
+        .args(["--extra", "[1]"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--extra must be a JSON object"));
+}
+
 #[test]
 fn bad_inputs_fail_with_one_line() {
     let home = tempfile::tempdir().unwrap();

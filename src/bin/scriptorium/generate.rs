@@ -169,13 +169,7 @@ async fn run(
     args: Common,
 ) -> anyhow::Result<()> {
     let recommended = recommended.unwrap_or_default();
-    let extra = match &args.extra {
-        Some(json) => match serde_json::from_str(json) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => bail!("--extra must be a JSON object, like '{{\"top_k\": 40}}'."),
-        },
-        None => Default::default(),
-    };
+    let extra = extra_fields(args.extra.as_deref())?;
     let params = Params {
         temperature: args.temperature.or(recommended.temperature),
         top_p: args.top_p,
@@ -289,4 +283,15 @@ fn json_report(outcome: &Outcome) -> serde_json::Value {
         "timings": {"ttftMs": outcome.ttft_ms, "totalMs": outcome.total_ms},
         "error": outcome.error,
     })
+}
+
+/// `--extra`: further request fields, a JSON object.
+pub fn extra_fields(
+    json: Option<&str>,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    match json.map(serde_json::from_str) {
+        None => Ok(Default::default()),
+        Some(Ok(serde_json::Value::Object(map))) => Ok(map),
+        Some(_) => bail!("--extra must be a JSON object, like '{{\"top_k\": 40}}'."),
+    }
 }

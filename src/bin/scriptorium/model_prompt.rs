@@ -19,6 +19,10 @@ pub struct PromptArgs {
     /// End after the last message instead of opening the assistant's reply
     #[arg(long)]
     pub no_generation_prompt: bool,
+    /// Extra request fields as a JSON object: the template sees them as
+    /// variables, as in `chat --extra` (Qwen3's enable_thinking)
+    #[arg(long, value_name = "JSON")]
+    pub extra: Option<String>,
 }
 
 pub async fn run(studio: &Studio, args: PromptArgs) -> anyhow::Result<()> {
@@ -39,10 +43,11 @@ pub async fn run(studio: &Studio, args: PromptArgs) -> anyhow::Result<()> {
     if template.is_fallback() {
         eprintln!("note: {} has no chat template; using ChatML", args.model);
     }
+    let extra = crate::generate::extra_fields(args.extra.as_deref())?;
     let text = template.render(
         &messages,
         !args.no_generation_prompt,
-        serde_json::Value::Null,
+        serde_json::Value::Object(extra),
     )?;
     // Exactly the text: no newline after it.
     let mut stdout = std::io::stdout().lock();

@@ -5,10 +5,10 @@
 //! can be truncated to a shared prefix, which candle's models cannot do.
 
 pub mod config;
+#[cfg(target_arch = "x86_64")]
+mod gemv;
 mod kv_cache;
 mod linear;
-#[cfg(target_arch = "x86_64")]
-mod q5_0;
 mod rope;
 #[cfg(test)]
 pub mod testing;

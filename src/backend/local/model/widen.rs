@@ -1,5 +1,5 @@
 //! Q5_0 weights rewritten as Q8_0, exactly: where our own Q5_0 kernel
-//! (`q5_0.rs`, x86-64 with AVX2) cannot run.
+//! (`gemv/`, x86-64 with AVX2) cannot run.
 //!
 //! candle has no vectorised kernel for Q5_0, which llama.cpp's quantizer
 //! falls back to for rows that are not a multiple of 256 values (Qwen2.5

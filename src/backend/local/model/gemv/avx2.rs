@@ -1,15 +1,18 @@
-//! The AVX2 kernel: llama.cpp's dot product of Q5_0 weights with a Q8_0
-//! input, in pulp's safe intrinsics.
+//! The AVX2 kernel for Q5_0: llama.cpp's dot product of Q5_0 weights with
+//! a Q8_0 input, in pulp's safe intrinsics.
 
 use std::arch::x86_64::{__m128i, __m256, __m256i};
 use std::ops::Range;
 
 use pulp::x86::V3;
 
-use super::{BLOCK_BYTES, Input, Rows};
+use super::{Format, Input, Rows};
 
-/// [`Rows::fill`] for weight rows `range`.
+const BLOCK_BYTES: usize = Format::Q5_0.block_bytes();
+
+/// [`Rows::fill`] for weight rows `range` of Q5_0 weights.
 pub fn fill(simd: V3, rows: &Rows, range: Range<usize>) {
+    debug_assert_eq!(rows.format, Format::Q5_0);
     simd.vectorize(|| rows.fill(range, |weights, input| dot(simd, weights, input)));
 }
 

@@ -248,6 +248,7 @@ fn a_chosen_thread_count_applies_from_the_next_start() {
     let first = threads(home.path(), &[], None);
     assert_eq!(first["setting"], serde_json::Value::Null);
     assert_eq!(first["inForce"], first["automatic"], "{first}");
+    assert_eq!(first["fromEnvironment"], serde_json::Value::Null);
 
     let chosen = threads(home.path(), &["3"], None);
     assert_eq!(chosen["setting"], 3);
@@ -256,10 +257,14 @@ fn a_chosen_thread_count_applies_from_the_next_start() {
         "settled before the choice"
     );
     assert_eq!(threads(home.path(), &[], None)["inForce"], 3);
+    let over_environment = threads(home.path(), &[], Some("7"));
     assert_eq!(
-        threads(home.path(), &[], Some("7"))["inForce"],
-        3,
+        over_environment["inForce"], 3,
         "a choice wins over the environment"
+    );
+    assert_eq!(
+        over_environment["fromEnvironment"], 7,
+        "what the environment asked for at start, not the count exported over it"
     );
 
     threads(home.path(), &["auto"], None);

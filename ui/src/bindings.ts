@@ -921,9 +921,16 @@ export type LocalThreads = {
  */
 inForce: number; 
 /**
- * What "automatic" means on this machine: its physical cores.
+ * The machine's physical cores: what "automatic" means, unless the
+ * environment asks for a count.
  */
 automatic: number; 
+/**
+ * The count the environment (`CANDLE_NUM_THREADS` or
+ * `RAYON_NUM_THREADS`) asked for when the process started: "automatic"
+ * then means this.
+ */
+fromEnvironment: number | null; 
 /**
  * The machine's logical processors: more threads than this only wait.
  */

@@ -8,6 +8,7 @@
 //! starts, by exporting it: a changed setting applies from the next start.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -17,6 +18,10 @@ const VARIABLES: [&str; 2] = ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"];
 /// The most threads a setting may ask for.
 pub const MAX_THREADS: u32 = 256;
 
+/// What the environment asked for when the process started, recorded by
+/// [`settle`] before it exports its own count over it.
+static FROM_LAUNCH: OnceLock<Option<u32>> = OnceLock::new();
+
 /// The thread count of local inference, as the Models page shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -24,8 +29,13 @@ pub const MAX_THREADS: u32 = 256;
 pub struct LocalThreads {
     /// What this process runs local models with.
     pub in_force: u32,
-    /// What "automatic" means on this machine: its physical cores.
+    /// The machine's physical cores: what "automatic" means, unless the
+    /// environment asks for a count.
     pub automatic: u32,
+    /// The count the environment (`CANDLE_NUM_THREADS` or
+    /// `RAYON_NUM_THREADS`) asked for when the process started: "automatic"
+    /// then means this.
+    pub from_environment: Option<u32>,
     /// The machine's logical processors: more threads than this only wait.
     pub available: u32,
 }
@@ -33,9 +43,11 @@ pub struct LocalThreads {
 impl LocalThreads {
     pub fn now() -> LocalThreads {
         let automatic = automatic();
+        let current = from_environment(|name| std::env::var(name).ok());
         LocalThreads {
-            in_force: resolve(None, |name| std::env::var(name).ok(), automatic),
+            in_force: resolve(None, current, automatic),
             automatic,
+            from_environment: FROM_LAUNCH.get().copied().unwrap_or(current),
             available: available(automatic),
         }
     }
@@ -57,7 +69,9 @@ pub fn is_valid(count: u32) -> bool {
     reason = "candle reads its thread count only from the environment"
 )]
 pub fn settle(setting: Option<u32>) -> u32 {
-    let count = resolve(setting, |name| std::env::var(name).ok(), automatic());
+    let asked = from_environment(|name| std::env::var(name).ok());
+    let asked = *FROM_LAUNCH.get_or_init(|| asked);
+    let count = resolve(setting, asked, automatic());
     let value = count.to_string();
     for name in VARIABLES {
         // SAFETY: the caller runs this before starting any thread (see
@@ -72,16 +86,21 @@ pub fn settle_from_store(db_path: &Path) -> u32 {
     settle(crate::settings::read_at_start(db_path).local_threads)
 }
 
-fn resolve(setting: Option<u32>, env: impl Fn(&str) -> Option<String>, automatic: u32) -> u32 {
+/// The count: the setting, else what the environment asks for, else the
+/// physical cores.
+fn resolve(setting: Option<u32>, from_environment: Option<u32>, automatic: u32) -> u32 {
     setting
         .filter(|&count| is_valid(count))
-        .or_else(|| {
-            VARIABLES.iter().find_map(|name| {
-                let count = env(name)?.trim().parse().ok()?;
-                is_valid(count).then_some(count)
-            })
-        })
+        .or(from_environment)
         .unwrap_or(automatic)
+}
+
+/// The count the environment asks for, read as candle reads it.
+fn from_environment(env: impl Fn(&str) -> Option<String>) -> Option<u32> {
+    VARIABLES.iter().find_map(|name| {
+        let count = env(name)?.trim().parse().ok()?;
+        is_valid(count).then_some(count)
+    })
 }
 
 fn automatic() -> u32 {
@@ -108,27 +127,28 @@ mod tests {
     #[test]
     fn a_chosen_count_wins_over_the_environment() {
         let vars = [("RAYON_NUM_THREADS", "8")];
-        assert_eq!(resolve(Some(3), env(&vars), 2), 3);
+        assert_eq!(resolve(Some(3), from_environment(env(&vars)), 2), 3);
     }
 
     #[test]
     fn without_a_choice_the_environment_decides_as_candle_would() {
         let both = [("RAYON_NUM_THREADS", "8"), ("CANDLE_NUM_THREADS", "5")];
-        assert_eq!(resolve(None, env(&both), 2), 5);
+        assert_eq!(resolve(None, from_environment(env(&both)), 2), 5);
         let rayon = [("RAYON_NUM_THREADS", " 8 ")];
-        assert_eq!(resolve(None, env(&rayon), 2), 8);
+        assert_eq!(resolve(None, from_environment(env(&rayon)), 2), 8);
     }
 
     #[test]
     fn otherwise_the_physical_cores() {
-        assert_eq!(resolve(None, env(&[]), 4), 4);
+        assert_eq!(resolve(None, from_environment(env(&[])), 4), 4);
     }
 
     #[test]
     fn counts_out_of_range_or_unreadable_are_passed_over() {
         let vars = [("CANDLE_NUM_THREADS", "0"), ("RAYON_NUM_THREADS", "many")];
-        assert_eq!(resolve(Some(0), env(&vars), 2), 2);
-        assert_eq!(resolve(Some(MAX_THREADS + 1), env(&[]), 2), 2);
-        assert_eq!(resolve(Some(MAX_THREADS), env(&[]), 2), MAX_THREADS);
+        assert_eq!(from_environment(env(&vars)), None);
+        assert_eq!(resolve(Some(0), from_environment(env(&vars)), 2), 2);
+        assert_eq!(resolve(Some(MAX_THREADS + 1), None, 2), 2);
+        assert_eq!(resolve(Some(MAX_THREADS), None, 2), MAX_THREADS);
     }
 }

@@ -61,11 +61,13 @@ pub async fn run(studio: &Studio, args: ThreadsArgs) -> anyhow::Result<()> {
     let LocalThreads {
         in_force,
         automatic,
+        from_environment,
         available,
     } = report.threads;
-    let chosen = match report.setting {
-        Some(count) => count.to_string(),
-        None => "automatic (the physical cores)".to_owned(),
+    let chosen = match (report.setting, from_environment) {
+        (Some(count), _) => count.to_string(),
+        (None, Some(count)) => format!("automatic ({count}, as the environment asks)"),
+        (None, None) => "automatic (the physical cores)".to_owned(),
     };
     println!(
         "Threads for local models: {chosen}. This command ran with {in_force}; \

@@ -97,7 +97,7 @@ beforeEach(() => {
   api.modelCatalog.mockResolvedValue(CATALOG);
   api.localEngineStatus.mockResolvedValue({ state: "idle" });
   api.cancelDownload.mockResolvedValue(true);
-  api.localThreads.mockResolvedValue({ inForce: 8, automatic: 8, available: 12 });
+  api.localThreads.mockResolvedValue({ inForce: 8, automatic: 8, fromEnvironment: null, available: 12 });
   useSettingsStore.getState().replace(SETTINGS);
   api.setLocalThreads.mockImplementation((count) => Promise.resolve({ ...SETTINGS, localThreads: count }));
   // Each test starts from the store's own initial state.
@@ -501,7 +501,7 @@ describe("threads for local models", () => {
     cleanup();
 
     // Automatic now, still running with the 4 stored before: automatic means the 6 physical cores.
-    api.localThreads.mockResolvedValue({ inForce: 4, automatic: 6, available: 12 });
+    api.localThreads.mockResolvedValue({ inForce: 4, automatic: 6, fromEnvironment: null, available: 12 });
     useSettingsStore.getState().replace(SETTINGS);
     await settle(() => render(<ModelsPage />));
     expect(screen.getByTestId("local-threads-restart").textContent).toBe(
@@ -514,6 +514,20 @@ describe("threads for local models", () => {
     await settle(() => render(<ModelsPage />));
     expect(screen.getByTestId("local-threads-hint").textContent).toBe("Local models run with 4 threads now.");
     expect(screen.queryByTestId("local-threads-restart")).toBeNull();
+  });
+
+  it("follows the environment's count where automatic defers to it", async () => {
+    // Started with RAYON_NUM_THREADS=4 on a machine of 6 physical cores.
+    api.localThreads.mockResolvedValue({ inForce: 4, automatic: 6, fromEnvironment: 4, available: 12 });
+    await settle(() => render(<ModelsPage />));
+    expect(select().options[0]?.textContent).toBe("Automatic (4, as the environment asks)");
+    expect(screen.getByTestId("local-threads-hint").textContent).toBe("Local models run with 4 threads now.");
+    expect(screen.queryByTestId("local-threads-restart")).toBeNull();
+
+    await choose("6");
+    expect(screen.getByTestId("local-threads-restart").textContent).toBe(
+      "The change to 6 threads applies after Scriptorium restarts.",
+    );
   });
 
   it("keeps showing a stored count beyond this machine's processors", async () => {

@@ -46,6 +46,8 @@ export function ThreadsSection() {
   }, []);
 
   if (load.status === "loading") return null;
+  // What no choice settles to at the next start.
+  const automatic = load.status === "ready" ? (load.threads.fromEnvironment ?? load.threads.automatic) : null;
 
   const choose = async (value: string) => {
     const save = ++newestSave.current;
@@ -106,7 +108,11 @@ export function ThreadsSection() {
             value={choice === null ? AUTOMATIC : String(choice)}
             onChange={(e) => void choose(e.target.value)}
           >
-            <option value={AUTOMATIC}>{t("models.threads.automatic", { count: load.threads.automatic })}</option>
+            <option value={AUTOMATIC}>
+              {load.threads.fromEnvironment === null
+                ? t("models.threads.automatic", { count: load.threads.automatic })
+                : t("models.threads.automaticFromEnvironment", { count: load.threads.fromEnvironment })}
+            </option>
             {countsFor(load.threads.available, choice).map((count) => (
               <option key={count} value={String(count)}>
                 {count}
@@ -115,11 +121,11 @@ export function ThreadsSection() {
           </select>
           <p className="threads-hint" id={hintId} data-testid="local-threads-hint">
             {t("models.threads.inForce", { count: load.threads.inForce })}
-            {(choice ?? load.threads.automatic) !== load.threads.inForce && (
+            {(choice ?? automatic) !== load.threads.inForce && (
               <>
                 {" "}
                 <strong className="threads-restart" data-testid="local-threads-restart">
-                  {t("models.threads.restart", { count: choice ?? load.threads.automatic })}
+                  {t("models.threads.restart", { count: choice ?? automatic })}
                 </strong>
               </>
             )}

@@ -6,11 +6,12 @@
 //! machine runs:
 //! - Q5_0, which llama.cpp's quantizer falls back to for rows that are not
 //!   a whole number of 256-value super-blocks (Qwen2.5 0.5B, Gemma 3 1B in
-//!   Q4_K_M), and which candle multiplies with scalar code only: AVX-512
-//!   VNNI (`vnni.rs`), else AVX2 (`avx2.rs`). Without AVX2 the weights are
-//!   widened to Q8_0 at load instead (`widen.rs`).
-//! - Q8_0, with AVX-512 VNNI: candle's own VNNI kernels take only rows of
-//!   whole super-blocks, and its AVX2 ones cannot keep up with memory.
+//!   Q4_K_M), and which candle multiplies with scalar code only: VNNI
+//!   (`vnni.rs`: AVX-512 VNNI, else AVX-VNNI), else AVX2 (`avx2.rs`).
+//!   Without AVX2 the weights are widened to Q8_0 at load instead
+//!   (`widen.rs`).
+//! - Q8_0, with VNNI: candle's own VNNI kernels take only rows of whole
+//!   super-blocks, and its AVX2 ones cannot keep up with memory.
 
 mod avx2;
 mod vnni;
@@ -65,7 +66,8 @@ impl Format {
 /// A kernel, holding the proof that this machine runs it.
 #[derive(Debug, Clone, Copy)]
 enum Kernel {
-    Vnni(vnni::Vnni),
+    Avx512Vnni(vnni::Avx512Vnni),
+    AvxVnni(vnni::AvxVnni),
     Avx2(V3),
 }
 
@@ -73,7 +75,8 @@ impl Kernel {
     /// Those this machine runs, fastest first.
     fn available() -> impl Iterator<Item = Kernel> {
         [
-            vnni::Vnni::try_new().map(Kernel::Vnni),
+            vnni::Avx512Vnni::try_new().map(Kernel::Avx512Vnni),
+            vnni::AvxVnni::try_new().map(Kernel::AvxVnni),
             V3::try_new().map(Kernel::Avx2),
         ]
         .into_iter()
@@ -87,7 +90,7 @@ impl Kernel {
 
     fn reads(self, format: Format) -> bool {
         match self {
-            Kernel::Vnni(_) => true,
+            Kernel::Avx512Vnni(_) | Kernel::AvxVnni(_) => true,
             Kernel::Avx2(_) => format == Format::Q5_0,
         }
     }
@@ -95,7 +98,8 @@ impl Kernel {
     /// Fills the products of weight rows `range`.
     fn fill(self, rows: &Rows, range: Range<usize>) {
         match self {
-            Kernel::Vnni(vnni) => vnni.fill(rows, range),
+            Kernel::Avx512Vnni(vnni) => vnni.fill(rows, range),
+            Kernel::AvxVnni(vnni) => vnni.fill(rows, range),
             Kernel::Avx2(simd) => avx2::fill(simd, rows, range),
         }
     }

@@ -4,6 +4,7 @@ import "./i18n";
 import "./styles/theme.css";
 import "./styles/base.css";
 import "./styles/controls.css";
+import "./styles/sections.css";
 import { App } from "./App";
 
 const container = document.getElementById("root");

@@ -181,7 +181,7 @@ export function BackendForm({ editing, preset = null, onDone }: Props) {
         onToggle={setAdvancedOpen}
       />
       {error && (
-        <p className="settings-error backend-form-error" role="alert" data-testid="backend-form-error">
+        <p className="error-text backend-form-error" role="alert" data-testid="backend-form-error">
           {error.message}
         </p>
       )}

@@ -3,8 +3,8 @@ import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError } from "../ipc";
 import type { ApiError, BackendView, KeyLocation } from "../ipc";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { useBackendsStore } from "./backendsStore";
-import { ConfirmDelete } from "./ConfirmDelete";
 import { TestResult } from "./TestResult";
 
 type Props = {
@@ -49,10 +49,10 @@ export function BackendRow({ view, isDefault, editing, onEdit, children }: Props
   };
 
   return (
-    <li className="backend-row" data-testid={`backend-row-${name}`} aria-labelledby={nameId}>
-      <div className="backend-summary">
-        <div className="backend-text">
-          <h3 className="backend-name" id={nameId}>
+    <li data-testid={`backend-row-${name}`} aria-labelledby={nameId}>
+      <div className="row-summary">
+        <div className="row-text">
+          <h3 className="row-name" id={nameId}>
             {name}
             {isDefault && (
               <span className="badge" data-testid={`backend-default-badge-${name}`}>
@@ -60,8 +60,8 @@ export function BackendRow({ view, isDefault, editing, onEdit, children }: Props
               </span>
             )}
           </h3>
-          <p className="backend-url">{baseUrl}</p>
-          <p className="backend-meta">
+          <p className="row-mono">{baseUrl}</p>
+          <p className="row-meta">
             {defaultModel ? t("backends.row.model", { model: defaultModel }) : t("backends.row.noModel")}
             <span aria-hidden="true"> · </span>
             <span data-testid={`backend-key-${name}`}>{keyText}</span>
@@ -113,8 +113,15 @@ export function BackendRow({ view, isDefault, editing, onEdit, children }: Props
       </div>
       {confirming && (
         <ConfirmDelete
-          name={name}
-          isDefault={isDefault}
+          label={t("backends.delete.label", { name })}
+          question={
+            isDefault
+              ? `${t("backends.delete.question", { name })} ${t("backends.delete.wasDefault")}`
+              : t("backends.delete.question", { name })
+          }
+          cancelText={t("backends.delete.cancel")}
+          confirmText={t("backends.delete.confirm")}
+          testIds={{ cancel: `backend-delete-cancel-${name}`, confirm: `backend-delete-confirm-${name}` }}
           busy={busy}
           onConfirm={() => void run(() => remove(name))}
           onCancel={() => {
@@ -124,7 +131,7 @@ export function BackendRow({ view, isDefault, editing, onEdit, children }: Props
         />
       )}
       {error && (
-        <p className="settings-error" role="alert">
+        <p className="error-text" role="alert">
           {error.message}
         </p>
       )}

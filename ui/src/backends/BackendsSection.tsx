@@ -40,7 +40,7 @@ export function BackendsSection() {
   const adding = panel?.kind === "add";
 
   return (
-    <section className="settings-section" aria-labelledby="settings-backends" data-testid="backends-section">
+    <section className="page-section" aria-labelledby="settings-backends" data-testid="backends-section">
       <div className="section-heading">
         <h2 id="settings-backends">{t("backends.title")}</h2>
         <button
@@ -56,20 +56,20 @@ export function BackendsSection() {
           {t("backends.add")}
         </button>
       </div>
-      <p className="settings-section-hint">{t("backends.hint")}</p>
+      <p className="page-section-hint">{t("backends.hint")}</p>
       {adding && (
-        <div className="settings-card">
+        <div className="card">
           <BackendForm key={panel.preset?.id ?? ""} editing={null} preset={panel.preset} onDone={close} />
         </div>
       )}
       {load.status === "loading" && (
-        <div className="settings-card">
-          <p className="backends-status">{t("backends.loading")}</p>
+        <div className="card">
+          <p className="card-status">{t("backends.loading")}</p>
         </div>
       )}
       {load.status === "failed" && (
-        <div className="settings-card backends-status">
-          <p className="settings-error" role="alert">
+        <div className="card card-status">
+          <p className="error-text" role="alert">
             {t("backends.loadFailed", { message: load.error.message })}
           </p>
           <button type="button" className="button" onClick={() => void refresh()}>
@@ -85,7 +85,7 @@ export function BackendsSection() {
         />
       )}
       {load.status === "ready" && backends.length > 0 && (
-        <ul className="settings-card backend-list">
+        <ul className="card row-list">
           {backends.map((view) => {
             const editing = panel?.kind === "edit" && panel.id === view.backend.id;
             return (

@@ -37,7 +37,7 @@ export function FirstRun({ onChoose }: { onChoose: (preset: Preset) => void }) {
 
   if (probe.status !== "done") {
     return (
-      <div className="settings-card first-run" data-testid="backends-first-run">
+      <div className="card first-run" data-testid="backends-first-run">
         <p className="first-run-text" role="status">
           {t("backends.firstRun.probing")}
         </p>
@@ -47,7 +47,7 @@ export function FirstRun({ onChoose }: { onChoose: (preset: Preset) => void }) {
 
   const { found } = probe;
   return (
-    <div className="settings-card first-run" data-testid="backends-first-run">
+    <div className="card first-run" data-testid="backends-first-run">
       <p className="first-run-text">
         {found.length > 0 ? t("backends.firstRun.found") : t("backends.firstRun.nothing")}
       </p>
@@ -89,7 +89,7 @@ export function FirstRun({ onChoose }: { onChoose: (preset: Preset) => void }) {
         </ul>
       )}
       {error && (
-        <p className="settings-error" role="alert">
+        <p className="error-text" role="alert">
           {error.message}
         </p>
       )}

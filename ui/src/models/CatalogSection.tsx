@@ -7,14 +7,14 @@ import { useModelsStore } from "./modelsStore";
 function CatalogRow({ entry, installed }: { entry: CatalogEntry; installed: boolean }) {
   const { t } = useTranslation();
   return (
-    <li className="catalog-row" data-testid={`catalog-${entry.key}`}>
-      <div className="model-summary">
-        <div className="model-text">
-          <h3 className="model-name">
+    <li data-testid={`catalog-${entry.key}`}>
+      <div className="row-summary">
+        <div className="row-text">
+          <h3 className="row-name">
             {entry.name}
             {entry.recommended && <span className="badge">{t("models.catalog.recommended")}</span>}
           </h3>
-          <p className="model-facts">
+          <p className="row-meta">
             <span data-testid={`catalog-description-${entry.key}`}>{catalogDescription(t, entry)}</span>
             <span aria-hidden="true"> · </span>
             <span className="catalog-size" data-testid={`catalog-size-${entry.key}`}>
@@ -48,10 +48,10 @@ export function CatalogSection() {
   const entries = catalog.filter((entry) => !(firstRun && entry.recommended));
 
   return (
-    <section className="models-section" aria-labelledby="models-catalog" data-testid="models-catalog">
+    <section className="page-section" aria-labelledby="models-catalog" data-testid="models-catalog">
       <h2 id="models-catalog">{t("models.catalog.title")}</h2>
-      <p className="models-hint">{t("models.catalog.hint")}</p>
-      <ul className="models-card model-list">
+      <p className="page-section-hint">{t("models.catalog.hint")}</p>
+      <ul className="card row-list">
         {entries.map((entry) => (
           <CatalogRow key={entry.key} entry={entry} installed={installed.has(modelIdOf(entry))} />
         ))}

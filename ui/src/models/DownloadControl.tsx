@@ -74,7 +74,7 @@ export function DownloadControl({ entry, primary = false }: { entry: CatalogEntr
   if (state?.status === "failed") {
     return (
       <div className="download" data-testid={`download-${key}`} data-status="failed">
-        <p className="models-error" role="alert">
+        <p className="error-text" role="alert">
           {t("models.catalog.failed", { message: state.error.message })}
         </p>
         {start(t("models.catalog.retry"))}

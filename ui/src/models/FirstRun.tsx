@@ -9,14 +9,14 @@ export function FirstRun() {
   const recommended = useModelsStore((s) => s.catalog.find((entry) => entry.recommended));
 
   return (
-    <div className="models-card models-first-run" data-testid="models-first-run">
+    <div className="card models-first-run" data-testid="models-first-run">
       <h3 className="first-run-title">{t("models.firstRun.title")}</h3>
       {recommended && (
         <>
           <p className="first-run-text">{t("models.firstRun.body", { name: recommended.name })}</p>
           <div className="first-run-offer">
-            <p className="model-name">{recommended.name}</p>
-            <p className="model-facts" data-testid="first-run-description">
+            <p className="row-name">{recommended.name}</p>
+            <p className="row-meta" data-testid="first-run-description">
               {catalogDescription(t, recommended)}
             </p>
             <DownloadControl entry={recommended} primary />

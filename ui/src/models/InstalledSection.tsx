@@ -35,8 +35,8 @@ export function InstalledSection() {
   };
 
   return (
-    <section className="models-section" aria-labelledby="models-installed" data-testid="models-installed">
-      <div className="models-heading">
+    <section className="page-section" aria-labelledby="models-installed" data-testid="models-installed">
+      <div className="section-heading">
         <h2 id="models-installed">{t("models.installed")}</h2>
         <button
           type="button"
@@ -48,7 +48,7 @@ export function InstalledSection() {
           {importing ? t("models.importing") : t("models.import")}
         </button>
       </div>
-      <p className="models-hint">{t("models.installedHint")}</p>
+      <p className="page-section-hint">{t("models.installedHint")}</p>
       {notice && (
         <ModelsNotice
           text={
@@ -64,13 +64,13 @@ export function InstalledSection() {
         />
       )}
       {load.status === "loading" && (
-        <div className="models-card">
-          <p className="models-status">{t("models.loading")}</p>
+        <div className="card">
+          <p className="card-status">{t("models.loading")}</p>
         </div>
       )}
       {load.status === "failed" && (
-        <div className="models-card models-status">
-          <p className="models-error" role="alert">
+        <div className="card card-status">
+          <p className="error-text" role="alert">
             {t("models.loadFailed", { message: load.error.message })}
           </p>
           <button type="button" className="button" onClick={() => void refresh()}>
@@ -80,7 +80,7 @@ export function InstalledSection() {
       )}
       {load.status === "ready" && models.length === 0 && <FirstRun />}
       {load.status === "ready" && models.length > 0 && (
-        <ul className="models-card model-list" data-testid="model-list">
+        <ul className="card row-list" data-testid="row-list">
           {models.map((model) => (
             <ModelRow key={model.id} model={model} />
           ))}

@@ -2,6 +2,7 @@ import { useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError } from "../ipc";
 import type { ApiError, LocalModel } from "../ipc";
+import { ConfirmDelete } from "../ui/ConfirmDelete";
 import { formatBytes, formatParameters } from "./format";
 import { useModelsStore } from "./modelsStore";
 
@@ -40,6 +41,12 @@ export function ModelRow({ model }: { model: LocalModel }) {
     facts.push({ key: "size", text: formatBytes(summary.fileSize) });
   }
 
+  const question = linkedTo
+    ? t("models.delete.questionLinked", { name })
+    : summary
+      ? `${t("models.delete.question", { name })} ${t("models.delete.frees", { size: formatBytes(summary.fileSize) })}`
+      : t("models.delete.question", { name });
+
   const confirmDelete = async () => {
     setBusy(true);
     setError(null);
@@ -52,10 +59,10 @@ export function ModelRow({ model }: { model: LocalModel }) {
   };
 
   return (
-    <li className="model-row" data-testid={`model-row-${id}`} aria-labelledby={nameId}>
-      <div className="model-summary">
-        <div className="model-text">
-          <h3 className="model-name" id={nameId}>
+    <li data-testid={`model-row-${id}`} aria-labelledby={nameId}>
+      <div className="row-summary">
+        <div className="row-text">
+          <h3 className="row-name" id={nameId}>
             {name}
             {badge && (
               <span className="badge" data-testid={`model-engine-${id}`}>
@@ -63,9 +70,9 @@ export function ModelRow({ model }: { model: LocalModel }) {
               </span>
             )}
           </h3>
-          {name !== id && <p className="model-id">{id}</p>}
+          {name !== id && <p className="row-mono">{id}</p>}
           {facts.length > 0 && (
-            <p className="model-facts">
+            <p className="row-meta">
               {facts.map((fact, index) => (
                 <span key={fact.key} data-testid={`model-${fact.key}`}>
                   {index > 0 && <span aria-hidden="true"> · </span>}
@@ -100,39 +107,22 @@ export function ModelRow({ model }: { model: LocalModel }) {
         </button>
       </div>
       {confirming && (
-        <div className="model-confirm" role="group" aria-label={t("models.delete.label", { name })}>
-          <p>
-            {linkedTo ? t("models.delete.questionLinked", { name }) : t("models.delete.question", { name })}
-            {!linkedTo && summary && ` ${t("models.delete.frees", { size: formatBytes(summary.fileSize) })}`}
-          </p>
-          <div className="model-actions">
-            {/* Cancel first and focused: a stray Enter keeps the model. */}
-            <button
-              type="button"
-              className="button"
-              data-testid={`model-delete-cancel-${id}`}
-              autoFocus
-              onClick={() => {
-                setConfirming(false);
-                deleteRef.current?.focus();
-              }}
-            >
-              {t("models.delete.cancel")}
-            </button>
-            <button
-              type="button"
-              className="button button-danger"
-              data-testid={`model-delete-confirm-${id}`}
-              disabled={busy}
-              onClick={() => void confirmDelete()}
-            >
-              {t("models.delete.confirm")}
-            </button>
-          </div>
-        </div>
+        <ConfirmDelete
+          label={t("models.delete.label", { name })}
+          question={question}
+          cancelText={t("models.delete.cancel")}
+          confirmText={t("models.delete.confirm")}
+          testIds={{ cancel: `model-delete-cancel-${id}`, confirm: `model-delete-confirm-${id}` }}
+          busy={busy}
+          onConfirm={() => void confirmDelete()}
+          onCancel={() => {
+            setConfirming(false);
+            deleteRef.current?.focus();
+          }}
+        />
       )}
       {error && (
-        <p className="models-error" role="alert">
+        <p className="error-text" role="alert">
           {error.message}
         </p>
       )}

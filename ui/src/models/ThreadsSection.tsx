@@ -72,9 +72,9 @@ export function ThreadsSection() {
   };
 
   return (
-    <section className="models-section" aria-labelledby="models-threads" data-testid="models-threads">
+    <section className="page-section" aria-labelledby="models-threads" data-testid="models-threads">
       <h2 id="models-threads">{t("models.threads.title")}</h2>
-      <p className="models-hint">{t("models.threads.hint")}</p>
+      <p className="page-section-hint">{t("models.threads.hint")}</p>
       {notice && (
         <ModelsNotice
           text={
@@ -90,13 +90,13 @@ export function ThreadsSection() {
         />
       )}
       {load.status === "failed" ? (
-        <div className="models-card models-status">
-          <p className="models-error" role="alert">
+        <div className="card card-status">
+          <p className="error-text" role="alert">
             {t("models.threads.loadFailed", { message: load.error.message })}
           </p>
         </div>
       ) : (
-        <div className="models-card threads-card">
+        <div className="card threads-card">
           <label className="threads-label" htmlFor={selectId}>
             {t("models.threads.label")}
           </label>

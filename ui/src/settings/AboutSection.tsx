@@ -34,13 +34,13 @@ export function AboutSection() {
   const number = (n: number) => n.toLocaleString(i18n.language);
 
   return (
-    <section className="settings-section" aria-labelledby="settings-about">
+    <section className="page-section" aria-labelledby="settings-about">
       <h2 id="settings-about">{t("settings.about.title")}</h2>
-      <p className="settings-section-hint">{t("settings.about.hint")}</p>
-      <div className="settings-card">
+      <p className="page-section-hint">{t("settings.about.hint")}</p>
+      <div className="card">
         {state.status === "loading" && <p className="about-status">{t("settings.about.loading")}</p>}
         {state.status === "failed" && (
-          <p className="about-status settings-error" role="alert">
+          <p className="about-status error-text" role="alert">
             {t("settings.about.failed", { message: state.error.message })}
           </p>
         )}

@@ -18,9 +18,9 @@ export function SettingsPage() {
 
   return (
     <Page id="settings">
-      <section className="settings-section" aria-labelledby="settings-general">
+      <section className="page-section" aria-labelledby="settings-general">
         <h2 id="settings-general">{t("settings.general")}</h2>
-        <div className="settings-card">
+        <div className="card">
           <SegmentedControl
             name="language"
             label={t("settings.language.label")}
@@ -39,7 +39,7 @@ export function SettingsPage() {
           />
         </div>
         {saveError && (
-          <p className="settings-error" role="alert">
+          <p className="error-text" role="alert">
             {t("settings.saveFailed", { message: saveError.message })}
           </p>
         )}

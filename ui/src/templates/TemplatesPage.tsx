@@ -78,7 +78,7 @@ export function TemplatesPage() {
           </div>
           {load.status === "loading" && <p className="template-list-empty">{t("templates.loading")}</p>}
           {load.status === "failed" && (
-            <p className="template-list-empty settings-error" role="alert">
+            <p className="template-list-empty error-text" role="alert">
               {t("templates.loadFailed", { message: load.error.message })}
             </p>
           )}

@@ -43,7 +43,7 @@ pub struct LocalThreads {
 impl LocalThreads {
     pub fn now() -> LocalThreads {
         let automatic = automatic();
-        let current = from_environment(|name| std::env::var(name).ok());
+        let current = asked_by_environment(|name| std::env::var(name).ok());
         LocalThreads {
             in_force: resolve(None, current, automatic),
             automatic,
@@ -69,7 +69,7 @@ pub fn is_valid(count: u32) -> bool {
     reason = "candle reads its thread count only from the environment"
 )]
 pub fn settle(setting: Option<u32>) -> u32 {
-    let asked = from_environment(|name| std::env::var(name).ok());
+    let asked = asked_by_environment(|name| std::env::var(name).ok());
     let asked = *FROM_LAUNCH.get_or_init(|| asked);
     let count = resolve(setting, asked, automatic());
     let value = count.to_string();
@@ -96,7 +96,7 @@ fn resolve(setting: Option<u32>, from_environment: Option<u32>, automatic: u32) 
 }
 
 /// The count the environment asks for, read as candle reads it.
-fn from_environment(env: impl Fn(&str) -> Option<String>) -> Option<u32> {
+fn asked_by_environment(env: impl Fn(&str) -> Option<String>) -> Option<u32> {
     VARIABLES.iter().find_map(|name| {
         let count = env(name)?.trim().parse().ok()?;
         is_valid(count).then_some(count)
@@ -127,27 +127,27 @@ mod tests {
     #[test]
     fn a_chosen_count_wins_over_the_environment() {
         let vars = [("RAYON_NUM_THREADS", "8")];
-        assert_eq!(resolve(Some(3), from_environment(env(&vars)), 2), 3);
+        assert_eq!(resolve(Some(3), asked_by_environment(env(&vars)), 2), 3);
     }
 
     #[test]
     fn without_a_choice_the_environment_decides_as_candle_would() {
         let both = [("RAYON_NUM_THREADS", "8"), ("CANDLE_NUM_THREADS", "5")];
-        assert_eq!(resolve(None, from_environment(env(&both)), 2), 5);
+        assert_eq!(resolve(None, asked_by_environment(env(&both)), 2), 5);
         let rayon = [("RAYON_NUM_THREADS", " 8 ")];
-        assert_eq!(resolve(None, from_environment(env(&rayon)), 2), 8);
+        assert_eq!(resolve(None, asked_by_environment(env(&rayon)), 2), 8);
     }
 
     #[test]
     fn otherwise_the_physical_cores() {
-        assert_eq!(resolve(None, from_environment(env(&[])), 4), 4);
+        assert_eq!(resolve(None, asked_by_environment(env(&[])), 4), 4);
     }
 
     #[test]
     fn counts_out_of_range_or_unreadable_are_passed_over() {
         let vars = [("CANDLE_NUM_THREADS", "0"), ("RAYON_NUM_THREADS", "many")];
-        assert_eq!(from_environment(env(&vars)), None);
-        assert_eq!(resolve(Some(0), from_environment(env(&vars)), 2), 2);
+        assert_eq!(asked_by_environment(env(&vars)), None);
+        assert_eq!(resolve(Some(0), asked_by_environment(env(&vars)), 2), 2);
         assert_eq!(resolve(Some(MAX_THREADS + 1), None, 2), 2);
         assert_eq!(resolve(Some(MAX_THREADS), None, 2), MAX_THREADS);
     }

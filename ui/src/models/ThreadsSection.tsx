@@ -9,7 +9,7 @@ type Load = { status: "loading" } | { status: "ready"; threads: LocalThreads } |
 
 type Notice = { kind: "saved" } | { kind: "failed"; error: ApiError } | null;
 
-/** The select's value for a null setting: the physical cores. */
+/** The select's value for a null setting: the count the environment asked for at start, else the physical cores. */
 const AUTOMATIC = "automatic";
 
 /** 1 to the logical processors, and a stored count beyond them, so it is shown rather than replaced. */
@@ -47,7 +47,7 @@ export function ThreadsSection() {
 
   if (load.status === "loading") return null;
   // What no choice settles to at the next start.
-  const automatic = load.status === "ready" ? (load.threads.fromEnvironment ?? load.threads.automatic) : null;
+  const automaticCount = load.status === "ready" ? (load.threads.fromEnvironment ?? load.threads.automatic) : null;
 
   const choose = async (value: string) => {
     const save = ++newestSave.current;
@@ -121,11 +121,11 @@ export function ThreadsSection() {
           </select>
           <p className="threads-hint" id={hintId} data-testid="local-threads-hint">
             {t("models.threads.inForce", { count: load.threads.inForce })}
-            {(choice ?? automatic) !== load.threads.inForce && (
+            {(choice ?? automaticCount) !== load.threads.inForce && (
               <>
                 {" "}
                 <strong className="threads-restart" data-testid="local-threads-restart">
-                  {t("models.threads.restart", { count: choice ?? automatic })}
+                  {t("models.threads.restart", { count: choice ?? automaticCount })}
                 </strong>
               </>
             )}

@@ -6,14 +6,18 @@ use std::ops::Range;
 
 use pulp::x86::V3;
 
-use super::{Format, Input, Rows};
+use super::{Format, Input, Job};
 
 const BLOCK_BYTES: usize = Format::Q5_0.block_bytes();
 
-/// [`Rows::fill`] for weight rows `range` of Q5_0 weights.
-pub fn fill(simd: V3, rows: &Rows, range: Range<usize>) {
-    debug_assert_eq!(rows.format, Format::Q5_0);
-    simd.vectorize(|| rows.fill(range, |weights, input| dot(simd, weights, input)));
+/// [`Job::fill`] for weight rows `range`, all Q5_0.
+pub fn fill(simd: V3, job: &Job, range: Range<usize>) {
+    simd.vectorize(|| {
+        job.fill(range, |format, weights, input| {
+            debug_assert_eq!(format, Format::Q5_0);
+            dot(simd, weights, input)
+        });
+    });
 }
 
 /// One weight row (Q5_0 blocks) dotted with one quantized input row.

@@ -3,9 +3,10 @@
 //! super-blocks, as candle's VNNI kernels need them.
 //!
 //! `vpdpbusd` multiplies unsigned by signed bytes, so the weights are read
-//! as stored plus their format's offset, and the accumulator starts from
-//! the input's sums times minus the offset ([`super::Input::corrections`]), which
-//! takes the excess off.
+//! as stored plus an offset (16 for Q5_0, 128 for Q8_0), and each lane of
+//! the accumulator starts from minus the offset times its four input
+//! values' sum ([`super::Input::negated_sums`], shifted), which takes the
+//! excess off.
 //!
 //! Two instruction sets have it: AVX-512 VNNI (servers; there a mask
 //! register sets Q5_0's fifth bits in one instruction) and AVX-VNNI (recent
@@ -14,7 +15,7 @@
 
 use std::ops::Range;
 
-use super::{Format, Rows};
+use super::Job;
 
 /// Proof that this machine has AVX-512 VNNI and the rest its kernels use.
 #[derive(Debug, Clone, Copy)]
@@ -36,20 +37,15 @@ impl Avx512Vnni {
         detected.then_some(Avx512Vnni(()))
     }
 
-    /// [`Rows::fill`] for weight rows `range`.
+    /// [`Job::fill`] for weight rows `range`.
     #[expect(
         unsafe_code,
         reason = "a function compiled for instructions found at run time is unsafe to call"
     )]
-    pub fn fill(self, rows: &Rows, range: Range<usize>) {
+    pub fn fill(self, job: &Job, range: Range<usize>) {
         // SAFETY: an `Avx512Vnni` exists only where `try_new` found every
-        // feature that these functions are compiled for.
-        unsafe {
-            match rows.format {
-                Format::Q5_0 => avx512::fill_q5_0(rows, range),
-                Format::Q8_0 => avx512::fill_q8_0(rows, range),
-            }
-        }
+        // feature that `fill` is compiled for.
+        unsafe { avx512::fill(job, range) }
     }
 }
 
@@ -62,20 +58,15 @@ impl AvxVnni {
         detected.then_some(AvxVnni(()))
     }
 
-    /// [`Rows::fill`] for weight rows `range`.
+    /// [`Job::fill`] for weight rows `range`.
     #[expect(
         unsafe_code,
         reason = "a function compiled for instructions found at run time is unsafe to call"
     )]
-    pub fn fill(self, rows: &Rows, range: Range<usize>) {
+    pub fn fill(self, job: &Job, range: Range<usize>) {
         // SAFETY: an `AvxVnni` exists only where `try_new` found every
-        // feature that these functions are compiled for.
-        unsafe {
-            match rows.format {
-                Format::Q5_0 => avx::fill_q5_0(rows, range),
-                Format::Q8_0 => avx::fill_q8_0(rows, range),
-            }
-        }
+        // feature that `fill` is compiled for.
+        unsafe { avx::fill(job, range) }
     }
 }
 
@@ -88,20 +79,18 @@ macro_rules! kernels {
             __m128i, __m256, __m256i, _mm_cvtph_ps, _mm_cvtsi32_si128, _mm_cvtss_f32,
             _mm_srli_epi16, _mm256_and_si256, _mm256_cvtepi32_ps, _mm256_fmadd_ps,
             _mm256_set_m128i, _mm256_set1_epi8, _mm256_set1_ps, _mm256_setzero_ps,
-            _mm256_xor_si256,
+            _mm256_slli_epi32, _mm256_xor_si256,
         };
         use std::ops::Range;
 
-        use super::super::{Format, Input, Rows};
+        use super::super::{Format, Input, Job};
 
         #[target_feature(enable = $features)]
-        pub fn fill_q5_0(rows: &Rows, range: Range<usize>) {
-            rows.fill(range, |weights, input| dot_q5_0(weights, input));
-        }
-
-        #[target_feature(enable = $features)]
-        pub fn fill_q8_0(rows: &Rows, range: Range<usize>) {
-            rows.fill(range, |weights, input| dot_q8_0(weights, input));
+        pub fn fill(job: &Job, range: Range<usize>) {
+            job.fill(range, |format, weights, input| match format {
+                Format::Q5_0 => dot_q5_0(weights, input),
+                Format::Q8_0 => dot_q8_0(weights, input),
+            });
         }
 
         /// One row of Q5_0 blocks dotted with one quantized input row.
@@ -109,7 +98,7 @@ macro_rules! kernels {
         #[target_feature(enable = $features)]
         fn dot_q5_0(weights: &[u8], input: &Input) -> f32 {
             let low_nibbles = _mm256_set1_epi8(0x0f);
-            dot(weights, Format::Q5_0, input, |block| {
+            dot::<4>(weights, Format::Q5_0, input, |block| {
                 let fifth_bits = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
                 let packed: [u8; 16] = block[6..]
                     .try_into()
@@ -129,7 +118,7 @@ macro_rules! kernels {
         #[target_feature(enable = $features)]
         fn dot_q8_0(weights: &[u8], input: &Input) -> f32 {
             let sign_bits = _mm256_set1_epi8(i8::MIN);
-            dot(weights, Format::Q8_0, input, |block| {
+            dot::<7>(weights, Format::Q8_0, input, |block| {
                 let values: [u8; 32] = block[2..].try_into().expect("a Q8_0 block has 32 values");
                 // Flipping the sign bit adds 128.
                 _mm256_xor_si256(pulp::cast(values), sign_bits)
@@ -137,11 +126,11 @@ macro_rules! kernels {
         }
 
         /// The dot product of weight blocks, each an f16 scale followed by
-        /// values that `unsigned` reads as 32 bytes (stored value plus the
-        /// format's offset), with the input.
+        /// values that `unsigned` reads as 32 bytes (stored value plus
+        /// 2^`OFFSET_BITS`), with the input.
         #[inline]
         #[target_feature(enable = $features)]
-        fn dot(
+        fn dot<const OFFSET_BITS: i32>(
             weights: &[u8],
             format: Format,
             input: &Input,
@@ -152,13 +141,14 @@ macro_rules! kernels {
                 .chunks_exact(format.block_bytes())
                 .zip(&input.values)
                 .zip(&input.scales)
-                .zip(&input.corrections);
-            for (((block, values), &input_scale), corrections) in blocks {
+                .zip(&input.negated_sums);
+            for (((block, values), &input_scale), negated_sums) in blocks {
                 let weight_scale = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(
                     u16::from_le_bytes([block[0], block[1]]),
                 ))));
+                let excess = _mm256_slli_epi32::<OFFSET_BITS>(pulp::cast(*negated_sums));
                 let products = $dpbusd(
-                    pulp::cast::<[i32; 8], __m256i>(*corrections),
+                    excess,
                     unsigned(block),
                     pulp::cast::<[i8; 32], __m256i>(*values),
                 );

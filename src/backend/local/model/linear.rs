@@ -92,8 +92,8 @@ pub fn forward_shared(linears: &[&Linear], x: &Tensor) -> Result<Vec<Tensor>> {
 
 /// Whether our kernels multiply `weights`, together. Not Q8_0 weights that
 /// candle's repacked kernels take: those reuse each input row across 16
-/// weight rows, and were 1.6 (one row) to 5 (16 rows) times faster than
-/// ours on such shapes with the weights in cache.
+/// weight rows, and measured about even with ours for one row streamed
+/// from memory, 3× faster for eight (BENCHMARKS.md).
 fn ours(weights: &[&QTensor]) -> bool {
     let candle_repacks = |weight: &QTensor| {
         weight.dtype() == GgmlDType::Q8_0

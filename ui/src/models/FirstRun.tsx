@@ -9,7 +9,7 @@ export function FirstRun() {
   const recommended = useModelsStore((s) => s.catalog.find((entry) => entry.recommended));
 
   return (
-    <div className="card models-first-run" data-testid="models-first-run">
+    <div className="card first-run" data-testid="models-first-run">
       <h3 className="first-run-title">{t("models.firstRun.title")}</h3>
       {recommended && (
         <>

@@ -38,9 +38,9 @@ export function AboutSection() {
       <h2 id="settings-about">{t("settings.about.title")}</h2>
       <p className="page-section-hint">{t("settings.about.hint")}</p>
       <div className="card">
-        {state.status === "loading" && <p className="about-status">{t("settings.about.loading")}</p>}
+        {state.status === "loading" && <p className="card-status">{t("settings.about.loading")}</p>}
         {state.status === "failed" && (
-          <p className="about-status error-text" role="alert">
+          <p className="card-status error-text" role="alert">
             {t("settings.about.failed", { message: state.error.message })}
           </p>
         )}

@@ -60,8 +60,7 @@ impl Format {
 /// A kernel, holding the proof that this machine runs it.
 #[derive(Debug, Clone, Copy)]
 enum Kernel {
-    Avx512Vnni(vnni::Avx512Vnni),
-    AvxVnni(vnni::AvxVnni),
+    Vnni(vnni::Vnni),
     Avx2(V3),
 }
 
@@ -70,28 +69,25 @@ impl Kernel {
     fn available() -> &'static [Kernel] {
         static AVAILABLE: OnceLock<Vec<Kernel>> = OnceLock::new();
         AVAILABLE.get_or_init(|| {
-            [
-                vnni::Avx512Vnni::try_new().map(Kernel::Avx512Vnni),
-                vnni::AvxVnni::try_new().map(Kernel::AvxVnni),
-                V3::try_new().map(Kernel::Avx2),
-            ]
-            .into_iter()
-            .flatten()
-            .collect()
+            vnni::Vnni::available()
+                .map(Kernel::Vnni)
+                .chain(V3::try_new().map(Kernel::Avx2))
+                .collect()
         })
     }
 
-    /// The fastest kernel here that reads every one of `formats`.
-    fn fastest(formats: &[Format]) -> Option<Kernel> {
-        Kernel::available()
-            .iter()
-            .copied()
-            .find(|kernel| formats.iter().all(|&format| kernel.reads(format)))
+    /// The fastest kernel here that reads weights of every one of `dtypes`.
+    fn fastest(dtypes: &[GgmlDType]) -> Option<Kernel> {
+        Kernel::available().iter().copied().find(|kernel| {
+            dtypes
+                .iter()
+                .all(|&dtype| Format::of(dtype).is_some_and(|format| kernel.reads(format)))
+        })
     }
 
     fn reads(self, format: Format) -> bool {
         match self {
-            Kernel::Avx512Vnni(_) | Kernel::AvxVnni(_) => true,
+            Kernel::Vnni(_) => true,
             Kernel::Avx2(_) => format == Format::Q5_0,
         }
     }
@@ -99,8 +95,7 @@ impl Kernel {
     /// Fills the products of weight rows `range`.
     fn fill(self, job: &Job, range: Range<usize>) {
         match self {
-            Kernel::Avx512Vnni(vnni) => vnni.fill(job, range),
-            Kernel::AvxVnni(vnni) => vnni.fill(job, range),
+            Kernel::Vnni(vnni) => vnni.fill(job, range),
             Kernel::Avx2(simd) => avx2::fill(simd, job, range),
         }
     }
@@ -109,8 +104,7 @@ impl Kernel {
 /// Whether weights of `dtypes`, together, are multiplied here rather than
 /// by candle.
 pub fn reads(dtypes: &[GgmlDType]) -> bool {
-    let formats: Option<Vec<Format>> = dtypes.iter().map(|&dtype| Format::of(dtype)).collect();
-    formats.is_some_and(|formats| Kernel::fastest(&formats).is_some())
+    Kernel::fastest(dtypes).is_some()
 }
 
 /// Each of `weights` (out × `columns`, in formats this machine [`reads`])
@@ -118,19 +112,9 @@ pub fn reads(dtypes: &[GgmlDType]) -> bool {
 /// out values, row-major. Every weight takes the same input, quantized
 /// once; all run in one pass of the worker pool.
 pub fn matmul(weights: &[&QTensor], x: &[f32], columns: usize) -> Result<Vec<Vec<f32>>> {
-    let formats: Vec<Format> = weights
-        .iter()
-        .map(|weight| {
-            Format::of(weight.dtype()).ok_or_else(|| {
-                candle_core::Error::Msg(format!(
-                    "no kernel here reads {:?} weights",
-                    weight.dtype()
-                ))
-            })
-        })
-        .collect::<Result<_>>()?;
-    let Some(kernel) = Kernel::fastest(&formats) else {
-        bail!("no kernel here reads {formats:?} weights together");
+    let dtypes: Vec<GgmlDType> = weights.iter().map(|weight| weight.dtype()).collect();
+    let Some(kernel) = Kernel::fastest(&dtypes) else {
+        bail!("no kernel here reads {dtypes:?} weights together");
     };
     matmul_with(kernel, weights, x, columns)
 }
@@ -533,7 +517,7 @@ mod tests {
     /// show here.
     #[test]
     fn the_machine_decides_what_is_read_here() {
-        let vnni = vnni::Avx512Vnni::try_new().is_some() || vnni::AvxVnni::try_new().is_some();
+        let vnni = vnni::Vnni::available().next().is_some();
         let avx2 = V3::try_new().is_some();
         assert_eq!(reads(&[GgmlDType::Q8_0]), vnni);
         assert_eq!(reads(&[GgmlDType::Q5_0]), vnni || avx2);

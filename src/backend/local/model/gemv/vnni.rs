@@ -17,45 +17,29 @@ use std::ops::Range;
 
 use super::Job;
 
-/// Proof that this machine has AVX-512 VNNI and the rest its kernels use.
+/// Proof that this machine has one form of VNNI and the rest its kernels
+/// use; only [`Vnni::available`] makes one.
 #[derive(Debug, Clone, Copy)]
-pub struct Avx512Vnni(());
+pub struct Vnni(Form);
 
-/// Proof that this machine has AVX-VNNI and the rest its kernels use.
 #[derive(Debug, Clone, Copy)]
-pub struct AvxVnni(());
-
-impl Avx512Vnni {
-    pub fn try_new() -> Option<Avx512Vnni> {
-        let detected = std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-            && std::arch::is_x86_feature_detected!("f16c")
-            && std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-            && std::arch::is_x86_feature_detected!("avx512vnni");
-        detected.then_some(Avx512Vnni(()))
-    }
-
-    /// [`Job::fill`] for weight rows `range`.
-    #[expect(
-        unsafe_code,
-        reason = "a function compiled for instructions found at run time is unsafe to call"
-    )]
-    pub fn fill(self, job: &Job, range: Range<usize>) {
-        // SAFETY: an `Avx512Vnni` exists only where `try_new` found every
-        // feature that `fill` is compiled for.
-        unsafe { avx512::fill(job, range) }
-    }
+enum Form {
+    Avx512,
+    Avx,
 }
 
-impl AvxVnni {
-    pub fn try_new() -> Option<AvxVnni> {
-        let detected = std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-            && std::arch::is_x86_feature_detected!("f16c")
-            && std::arch::is_x86_feature_detected!("avxvnni");
-        detected.then_some(AvxVnni(()))
+impl Vnni {
+    /// The forms this machine has, AVX-512 first.
+    pub fn available() -> impl Iterator<Item = Vnni> {
+        use std::arch::is_x86_feature_detected as has;
+        let base = has!("avx2") && has!("fma") && has!("f16c");
+        let avx512 = has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512vnni");
+        [
+            (Form::Avx512, base && avx512),
+            (Form::Avx, base && has!("avxvnni")),
+        ]
+        .into_iter()
+        .filter_map(|(form, detected)| detected.then_some(Vnni(form)))
     }
 
     /// [`Job::fill`] for weight rows `range`.
@@ -64,9 +48,14 @@ impl AvxVnni {
         reason = "a function compiled for instructions found at run time is unsafe to call"
     )]
     pub fn fill(self, job: &Job, range: Range<usize>) {
-        // SAFETY: an `AvxVnni` exists only where `try_new` found every
-        // feature that `fill` is compiled for.
-        unsafe { avx::fill(job, range) }
+        // SAFETY: a `Vnni` exists only where `available` found every
+        // feature that its form's `fill` is compiled for.
+        unsafe {
+            match self.0 {
+                Form::Avx512 => avx512::fill(job, range),
+                Form::Avx => avx::fill(job, range),
+            }
+        }
     }
 }
 

@@ -80,7 +80,7 @@ export function InstalledSection() {
       )}
       {load.status === "ready" && models.length === 0 && <FirstRun />}
       {load.status === "ready" && models.length > 0 && (
-        <ul className="card row-list" data-testid="row-list">
+        <ul className="card row-list" data-testid="model-list">
           {models.map((model) => (
             <ModelRow key={model.id} model={model} />
           ))}

@@ -31,7 +31,7 @@
 //! person's own templates and edits of built-ins live in the store.
 
 mod builtin;
-pub(crate) mod engine;
+mod engine;
 mod error;
 mod front_matter;
 mod model;
@@ -44,6 +44,7 @@ mod values;
 use serde::Serialize;
 
 pub use builtin::ids;
+pub(crate) use engine::plain_text_environment;
 pub use error::{Place, Problem, TemplateError};
 pub use model::{
     ChoiceOption, PromptFormat, RecommendedParams, Template, TemplateKey, TemplateKind, Values,

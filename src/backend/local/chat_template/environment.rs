@@ -25,7 +25,7 @@ const FUEL: u64 = 20_000_000;
 pub(crate) struct Raised(pub String);
 
 pub(crate) fn environment(clock: Clock) -> Environment<'static> {
-    let mut env = crate::template::engine::plain_text_environment(FUEL);
+    let mut env = crate::template::plain_text_environment(FUEL);
     // Jinja's default: a missing name or key is falsy and prints nothing;
     // templates test `message.tool_calls` and `x is defined` all the time.
     env.set_undefined_behavior(UndefinedBehavior::Lenient);

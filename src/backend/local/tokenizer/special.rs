@@ -80,13 +80,12 @@ pub(crate) fn add_tokens(
             .normalized(false)
             .rstrip(rstrip)
     };
-    let failed = |e: tokenizers::Error| TokenizerError::build(e);
     tokenizer
         .add_special_tokens(special.iter().map(|t| added(t, true)))
-        .map_err(failed)?;
+        .map_err(TokenizerError::build)?;
     tokenizer
         .add_tokens(plain.iter().map(|t| added(t, false)))
-        .map_err(failed)?;
+        .map_err(TokenizerError::build)?;
     Ok(())
 }
 

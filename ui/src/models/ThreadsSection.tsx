@@ -46,8 +46,6 @@ export function ThreadsSection() {
   }, []);
 
   if (load.status === "loading") return null;
-  // What no choice settles to at the next start.
-  const automaticCount = load.status === "ready" ? (load.threads.fromEnvironment ?? load.threads.automatic) : null;
 
   const choose = async (value: string) => {
     const save = ++newestSave.current;
@@ -119,19 +117,28 @@ export function ThreadsSection() {
               </option>
             ))}
           </select>
-          <p className="threads-hint" id={hintId} data-testid="local-threads-hint">
-            {t("models.threads.inForce", { count: load.threads.inForce })}
-            {(choice ?? automaticCount) !== load.threads.inForce && (
-              <>
-                {" "}
-                <strong className="threads-restart" data-testid="local-threads-restart">
-                  {t("models.threads.restart", { count: choice ?? automaticCount })}
-                </strong>
-              </>
-            )}
-          </p>
+          <ThreadsHint id={hintId} threads={load.threads} choice={choice} />
         </div>
       )}
     </section>
+  );
+}
+
+/** The count in force, and the one the stored choice brings at the next start where they differ. */
+function ThreadsHint({ id, threads, choice }: { id: string; threads: LocalThreads; choice: number | null }) {
+  const { t } = useTranslation();
+  const next = choice ?? threads.fromEnvironment ?? threads.automatic;
+  return (
+    <p className="threads-hint" id={id} data-testid="local-threads-hint">
+      {t("models.threads.inForce", { count: threads.inForce })}
+      {next !== threads.inForce && (
+        <>
+          {" "}
+          <strong className="threads-restart" data-testid="local-threads-restart">
+            {t("models.threads.restart", { count: next })}
+          </strong>
+        </>
+      )}
+    </p>
   );
 }

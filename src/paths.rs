@@ -47,6 +47,12 @@ impl DataDir {
         self.root.join("models")
     }
 
+    /// The best-match search index: a cache of the database's search text,
+    /// rebuilt whenever it is missing.
+    pub fn search_index_dir(&self) -> PathBuf {
+        self.root.join("search-index")
+    }
+
     /// Creates the folder tree and proves it is writable, so a read-only or
     /// misplaced folder is reported up front rather than on the first save.
     pub fn prepare(&self) -> crate::Result<()> {
@@ -75,6 +81,7 @@ mod tests {
         assert_eq!(dir.db_path(), Path::new("/data/home/scriptorium.db"));
         assert_eq!(dir.log_dir(), Path::new("/data/home/logs"));
         assert_eq!(dir.models_dir(), Path::new("/data/home/models"));
+        assert_eq!(dir.search_index_dir(), Path::new("/data/home/search-index"));
     }
 
     #[test]

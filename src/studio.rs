@@ -1,12 +1,14 @@
 //! The `Studio` facade: one opened data folder and its services.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::backend::local::{EngineOptions, LocalBackend, ModelManager};
 use crate::backend::registry::Backends;
 use crate::chat::{ChatRuns, ChatService};
+use crate::history::{RankedIndex, RankedSnapshot};
 use crate::paths::DataDir;
 use crate::secrets::{Secrets, SecretsMode};
 use crate::settings::SettingsService;
@@ -21,6 +23,7 @@ pub struct Studio {
     store: Store,
     backends: Backends,
     chat_runs: ChatRuns,
+    ranked: Arc<RankedIndex>,
 }
 
 /// What a front end shows about the opened studio.
@@ -68,11 +71,13 @@ impl Studio {
             EngineOptions::default(),
         );
         let backends = Backends::new(store.clone(), Secrets::new(data_dir.root(), secrets), local);
+        let ranked = RankedIndex::start(data_dir.search_index_dir(), store.clone());
         let studio = Studio {
             data_dir,
             store,
             backends,
             chat_runs: ChatRuns::default(),
+            ranked: Arc::new(ranked),
         };
         // Conversations deleted in an earlier session are past their undo.
         let purged = futures::executor::block_on(studio.chat().purge_deleted())?;
@@ -108,6 +113,11 @@ impl Studio {
     /// Conversations: message trees and streamed turns.
     pub fn chat(&self) -> ChatService {
         ChatService::new(self.clone())
+    }
+
+    /// The best-match search index as searches may read it now.
+    pub(crate) fn ranked_index(&self) -> Option<Arc<RankedSnapshot>> {
+        self.ranked.snapshot()
     }
 
     pub(crate) fn chat_runs(&self) -> ChatRuns {

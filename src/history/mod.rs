@@ -5,6 +5,7 @@ mod actions;
 mod compare;
 pub(crate) mod index;
 mod query;
+mod ranked;
 pub mod search_text;
 mod stats;
 mod transfer;
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 pub use actions::{HistoryFacets, TagCount, normalize_tag};
 pub use compare::{Comparison, DiffOpKind, DiffPart, diff};
 pub use query::{HistoryItem, HistoryPage, HistoryQuery, HistorySort, MAX_PAGE};
+pub(crate) use ranked::{RankedIndex, Snapshot as RankedSnapshot};
 pub use search_text::SnippetPart;
 pub use stats::{BackendStats, Bucket, DayStats, Distribution, HistoryStats, StatusCount};
 pub use transfer::{ExportFormat, ExportSelection, ImportSummary};
@@ -52,9 +54,20 @@ impl History {
         after: Option<String>,
         limit: u32,
     ) -> Result<HistoryPage> {
+        let ranked = self.studio.ranked_index();
         self.store()
-            .read(move |conn| query::page(conn, &query, after.as_deref(), limit))
+            .read(move |conn| query::page(conn, &query, after.as_deref(), limit, ranked.as_deref()))
             .await
+    }
+
+    /// Whether best-match search is served by the ranked index now: built,
+    /// and caught up with every change recorded. Until then FTS5 ranks,
+    /// with the same matches, more slowly.
+    pub async fn ranked_search_ready(&self) -> Result<bool> {
+        let Some(snapshot) = self.studio.ranked_index() else {
+            return Ok(false);
+        };
+        self.store().read(move |conn| snapshot.covers(conn)).await
     }
 
     /// One generation with everything recorded about it.

@@ -1,13 +1,16 @@
 //! Listing and searching generations, a page at a time.
 //!
-//! Pages are keyset pages: each carries a cursor naming where the next one
-//! starts, so the millionth row costs what the first does and rows added
-//! meanwhile never shift a page.
+//! Each page carries a cursor naming where the next one starts. Lists and
+//! newest-first searches page by key, so the millionth row costs what the
+//! first does and rows added meanwhile never shift a page. Best-match
+//! searches count their pages: a score is no place to resume from, as it
+//! changes with every generation added.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 use serde::{Deserialize, Serialize};
 
+use super::ranked::Snapshot;
 use super::search_text::{SnippetPart, match_expression, snippet_parts};
 use crate::generation::{GenerationStatus, tokens_per_second};
 use crate::{Error, Result};
@@ -194,8 +197,10 @@ enum Cursor {
     Listed { created_at: String, id: i64 },
     /// Search, newest first: the last row's search key.
     Found { key: i64 },
-    /// Search, best first: the last row's rank and key.
-    Ranked { rank: f64, key: i64 },
+    /// Search, best first: how many matches came before, and whether the
+    /// ranked index or FTS5 ranked them (the two may order ties and near
+    /// ties differently, so one search keeps to one).
+    Ranked { offset: usize, indexed: bool },
 }
 
 impl Cursor {
@@ -203,8 +208,9 @@ impl Cursor {
         match self {
             Cursor::Listed { created_at, id } => format!("l:{created_at}|{id}"),
             Cursor::Found { key } => format!("f:{key}"),
-            // Display of f64 is the shortest text that reads back the same.
-            Cursor::Ranked { rank, key } => format!("r:{rank}|{key}"),
+            Cursor::Ranked { offset, indexed } => {
+                format!("{}:{offset}", if *indexed { "i" } else { "r" })
+            }
         }
     }
 
@@ -217,12 +223,12 @@ impl Cursor {
                 })
             }),
             Some(("f", key)) => key.parse().ok().map(|key| Cursor::Found { key }),
-            Some(("r", rest)) => rest.split_once('|').and_then(|(rank, key)| {
-                Some(Cursor::Ranked {
-                    rank: rank.parse().ok()?,
-                    key: key.parse().ok()?,
+            Some((engine @ ("i" | "r"), offset)) => {
+                offset.parse().ok().map(|offset| Cursor::Ranked {
+                    offset,
+                    indexed: engine == "i",
                 })
-            }),
+            }
             _ => None,
         };
         parsed.ok_or_else(|| Error::InvalidHistoryQuery {
@@ -237,12 +243,14 @@ fn mismatched_cursor() -> Error {
     }
 }
 
-/// One page of `query`, starting after `after`.
+/// One page of `query`, starting after `after`; best-match searches use
+/// the `ranked` index where they can.
 pub(super) fn page(
     conn: &Connection,
     query: &HistoryQuery,
     after: Option<&str>,
     limit: u32,
+    ranked: Option<&Snapshot>,
 ) -> Result<HistoryPage> {
     let limit = limit.clamp(1, MAX_PAGE);
     let after = after.map(Cursor::decode).transpose()?;
@@ -250,7 +258,17 @@ pub(super) fn page(
     let (mut rows, cursors) = match match_expression(&query.text) {
         None if !query.text.trim().is_empty() => (Vec::new(), Vec::new()),
         None => list(conn, conditions, after, limit)?,
-        Some(expression) => search(conn, &expression, query.sort, conditions, after, limit)?,
+        Some(expression) => match query.sort {
+            HistorySort::Newest => search_newest(conn, &expression, conditions, after, limit)?,
+            HistorySort::Relevance => {
+                let search = Ranking {
+                    text: &query.text,
+                    expression: &expression,
+                    filters: conditions,
+                };
+                search_ranked(conn, search, after, limit, ranked)?
+            }
+        },
     };
     let next = (rows.len() > limit as usize).then(|| cursors[limit as usize - 1].encode());
     rows.truncate(limit as usize);
@@ -292,20 +310,6 @@ fn list(
         items.push(item);
     }
     Ok((items, cursors))
-}
-
-fn search(
-    conn: &Connection,
-    expression: &str,
-    sort: HistorySort,
-    filters: Conditions,
-    after: Option<Cursor>,
-    limit: u32,
-) -> Result<Rows> {
-    match sort {
-        HistorySort::Newest => search_newest(conn, expression, filters, after, limit),
-        HistorySort::Relevance => search_ranked(conn, expression, filters, after, limit),
-    }
 }
 
 /// Newest first: the index is walked in key (creation) order and stops
@@ -350,46 +354,45 @@ fn search_newest(
     Ok((items, cursors))
 }
 
-/// Best match first: every match must be scored before the best are
-/// known, so the sort reads as little as it can (the index alone, unless a
-/// filter needs the rows), and the page's rows and snippets are read after.
+/// A best-match search: what was typed, as FTS5 reads it, and filters.
+struct Ranking<'a> {
+    text: &'a str,
+    expression: &'a str,
+    filters: Conditions,
+}
+
+/// Best match first: the ranked index picks the page's rows where it can,
+/// FTS5 otherwise; then the page's rows and snippets are read.
 fn search_ranked(
     conn: &Connection,
-    expression: &str,
-    filters: Conditions,
+    search: Ranking<'_>,
     after: Option<Cursor>,
     limit: u32,
+    ranked: Option<&Snapshot>,
 ) -> Result<Rows> {
-    let mut conditions = Conditions::default();
-    conditions.values.push(Value::Text(expression.to_owned()));
-    match after {
-        None => {}
-        Some(Cursor::Ranked { rank, key }) => conditions.push(
-            "(f.rank > ? OR (f.rank = ? AND f.rowid < ?))",
-            [Value::Real(rank), Value::Real(rank), Value::Integer(key)],
-        ),
+    let (offset, indexed) = match after {
+        None => (0, None),
+        Some(Cursor::Ranked { offset, indexed }) => (offset, Some(indexed)),
         Some(_) => return Err(mismatched_cursor()),
-    }
-    let joins = if filters.sql.is_empty() {
-        ""
-    } else {
-        "JOIN generation_search s ON s.key = f.rowid JOIN generations g ON g.id = s.generation_id"
     };
-    conditions.sql.push_str(&filters.sql);
-    conditions.values.extend(filters.values);
-    let sql = format!(
-        "SELECT f.rowid, f.rank FROM generation_fts f {joins}
-         WHERE generation_fts MATCH ? {}
-         ORDER BY f.rank, f.rowid DESC LIMIT {}",
-        conditions.sql,
-        limit + 1
-    );
-    let ranked: Vec<(i64, f64)> = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(conditions.values), |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let count = limit as usize + 1;
+    let from_index = match (ranked, indexed) {
+        (Some(snapshot), None | Some(true)) if search.filters.sql.is_empty() => {
+            // A later page keeps to the index even if it has fallen a
+            // little behind since the first.
+            if indexed.is_some() || snapshot.covers(conn)? {
+                best_from_index(snapshot, search.text, offset, count)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    let indexed = from_index.is_some();
+    let keys = match from_index {
+        Some(keys) => keys,
+        None => best_from_fts(conn, &search, offset, count)?,
+    };
 
     let mut load = conn.prepare_cached(&format!(
         "SELECT {ITEM_COLUMNS}, {SNIPPET}
@@ -399,8 +402,8 @@ fn search_ranked(
          WHERE generation_fts MATCH ?1 AND f.rowid = ?2"
     ))?;
     let (mut items, mut cursors) = (Vec::new(), Vec::new());
-    for &(key, rank) in &ranked {
-        let loaded = load.query_row(rusqlite::params![expression, key], |row| {
+    for (position, &key) in keys.iter().enumerate() {
+        let loaded = load.query_row(rusqlite::params![search.expression, key], |row| {
             let mut item = item(row)?;
             item.snippet = snippet_parts(&row.get::<_, String>(12)?);
             Ok(item)
@@ -411,9 +414,54 @@ fn search_ranked(
             Err(rusqlite::Error::QueryReturnedNoRows) => continue,
             Err(error) => return Err(error.into()),
         }
-        cursors.push(Cursor::Ranked { rank, key });
+        cursors.push(Cursor::Ranked {
+            offset: offset + position + 1,
+            indexed,
+        });
     }
     Ok((items, cursors))
+}
+
+/// The keys of the ranked index's best matches; `None` where it cannot
+/// answer (a `prefix*` term) or fails, and FTS5 must.
+fn best_from_index(
+    snapshot: &Snapshot,
+    text: &str,
+    offset: usize,
+    count: usize,
+) -> Option<Vec<i64>> {
+    snapshot.best(text, offset, count).unwrap_or_else(|error| {
+        tracing::warn!(%error, "the search index failed; FTS5 ranks instead");
+        None
+    })
+}
+
+/// FTS5's best matches: every match is scored, on the index alone unless a
+/// filter needs the rows.
+fn best_from_fts(
+    conn: &Connection,
+    search: &Ranking<'_>,
+    offset: usize,
+    count: usize,
+) -> Result<Vec<i64>> {
+    let joins = if search.filters.sql.is_empty() {
+        ""
+    } else {
+        "JOIN generation_search s ON s.key = f.rowid JOIN generations g ON g.id = s.generation_id"
+    };
+    let sql = format!(
+        "SELECT f.rowid FROM generation_fts f {joins}
+         WHERE generation_fts MATCH ? {}
+         ORDER BY f.rank, f.rowid DESC LIMIT {count} OFFSET {offset}",
+        search.filters.sql,
+    );
+    let values = std::iter::once(Value::Text(search.expression.to_owned()))
+        .chain(search.filters.values.iter().cloned());
+    let keys = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values), |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(keys)
 }
 
 fn add_tags(conn: &Connection, items: &mut [HistoryItem]) -> Result<()> {
@@ -452,17 +500,17 @@ mod tests {
             },
             Cursor::Found { key: 1 << 50 },
             Cursor::Ranked {
-                rank: -1.234_567_890_123_456_7,
-                key: 7,
+                offset: 50,
+                indexed: true,
             },
             Cursor::Ranked {
-                rank: -1e-300,
-                key: -1,
+                offset: 0,
+                indexed: false,
             },
         ] {
             assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         }
-        for bad in ["", "x:1", "f:one", "r:1", "l:2026|x"] {
+        for bad in ["", "x:1", "f:one", "r:-1", "i:1.5", "l:2026|x"] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
         }
     }

@@ -59,9 +59,18 @@ pub fn index_form(text: &str) -> String {
 /// One search term: the text of a phrase, and whether its last word is a
 /// prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Term {
-    text: String,
-    prefix: bool,
+pub(super) struct Term {
+    pub(super) text: String,
+    pub(super) prefix: bool,
+}
+
+/// The terms of what a person typed that have something to find: each a
+/// "quoted phrase" or a run without spaces, every one required.
+pub(super) fn search_terms(query: &str) -> Vec<Term> {
+    parse(query)
+        .into_iter()
+        .filter(|term| term.text.chars().any(char::is_alphanumeric))
+        .collect()
 }
 
 /// The FTS5 expression for what a person typed: every term must match.
@@ -72,9 +81,8 @@ struct Term {
 /// Each term goes to FTS5 as a quoted string, so nothing typed can be read
 /// as FTS5 syntax (AND, NEAR, column filters, parentheses).
 pub fn match_expression(query: &str) -> Option<String> {
-    let terms: Vec<String> = parse(query)
+    let terms: Vec<String> = search_terms(query)
         .into_iter()
-        .filter(|term| term.text.chars().any(char::is_alphanumeric))
         .map(|term| {
             let quoted = format!("\"{}\"", index_form(&term.text).replace('"', "\"\""));
             if term.prefix {

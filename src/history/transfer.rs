@@ -72,7 +72,7 @@ fn selected_ids(conn: &Connection, selection: &ExportSelection) -> Result<Vec<i6
             let mut ids = Vec::new();
             let mut after = None;
             loop {
-                let page = query::page(conn, &query, after.as_deref(), MAX_PAGE)?;
+                let page = query::page(conn, &query, after.as_deref(), MAX_PAGE, None)?;
                 ids.extend(page.items.iter().map(|item| item.id));
                 match page.next {
                     Some(next) => after = Some(next),

@@ -15,6 +15,7 @@ const STEPS: &[&str] = &[
     include_str!("migrations/0006_history.sql"),
     include_str!("migrations/0007_conversations.sql"),
     include_str!("migrations/0008_cached_tokens.sql"),
+    include_str!("migrations/0009_search_log.sql"),
 ];
 
 /// Rust code run after a migration's SQL, in its transaction.

@@ -100,6 +100,11 @@ impl Store {
             .map_err(|_| Error::StoreClosed)?
     }
 
+    /// [`Store::read`] from a thread of our own, outside the async runtime.
+    pub(crate) fn read_blocking<T>(&self, job: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.inner.readers.with(job)
+    }
+
     /// The schema version recorded in the file.
     pub async fn schema_version(&self) -> Result<u32> {
         self.read(|conn| Ok(migrations::schema_version(conn)?))

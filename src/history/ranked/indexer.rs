@@ -1,0 +1,389 @@
+//! The thread that keeps the ranked index in step with the store.
+//!
+//! Every quarter second it applies the `search_log` entries it has not
+//! applied yet, in order: each names a search key whose document is removed
+//! and, when the row still exists, added again as it reads now. The commit
+//! carries the last applied log number; the entries up to it are then
+//! pruned. A missing, unreadable or older-format index is rebuilt from
+//! `generation_search` first, searches meanwhile going to FTS5.
+//!
+//! Only one process can write an index: a second one (the CLI while the app
+//! runs) leaves it alone and searches with FTS5.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rusqlite::{Connection, params};
+use tantivy::directory::error::LockError;
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
+
+use super::{Fields, Latest, Snapshot, logged, schema, words};
+use crate::store::Store;
+
+const EVERY: Duration = Duration::from_millis(250);
+/// Log entries, or rows of a rebuild, read per query.
+const BATCH: i64 = 1_000;
+/// Log entries pruned per write, so that no write waits long behind it.
+const PRUNE_BATCH: i64 = 5_000;
+/// Indexing memory before a segment is written out.
+const MEMORY: usize = 64 << 20;
+/// The way documents are cut into terms. A commit from another format is
+/// rebuilt; bump it whenever `words` changes what it makes of a text.
+const FORMAT: &str = "1";
+
+/// Handle on the thread: dropping it stops the thread and waits for it.
+#[derive(Debug)]
+pub(super) struct Indexer {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Indexer {
+    pub(super) fn spawn(dir: PathBuf, store: Store, latest: Arc<Latest>) -> Indexer {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("search-indexer".into())
+            .spawn(move || follow(&dir, &store, &latest, &stopped))
+            .expect("spawning the search indexer thread");
+        Indexer {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Indexer {
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the search indexer thread panicked");
+        }
+    }
+}
+
+fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<()>) {
+    let mut writer = match Writer::open(dir) {
+        Ok(Some(writer)) => writer,
+        Ok(None) => {
+            tracing::info!(
+                "another process keeps the search index; best-match search uses SQLite here"
+            );
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(error = format!("{error:#}"), "the search index cannot open");
+            return;
+        }
+    };
+    let stop_asked = || !matches!(stopped.try_recv(), Err(mpsc::TryRecvError::Empty));
+    let mut failing = false;
+    loop {
+        let stepped = match writer.applied {
+            None => writer.rebuild(store, &stop_asked),
+            Some(_) => writer.catch_up(store, &stop_asked),
+        }
+        .and_then(|changed| {
+            if changed {
+                writer.publish(latest)?;
+                writer.prune(store)?;
+            } else if latest.get().is_none() {
+                writer.publish(latest)?;
+            }
+            Ok(())
+        });
+        match stepped {
+            Ok(()) => failing = false,
+            // Said once per run of failures, not four times a second.
+            Err(error) if !failing => {
+                failing = true;
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "the search index could not catch up"
+                );
+            }
+            Err(_) => {}
+        }
+        if !matches!(stopped.recv_timeout(EVERY), Err(RecvTimeoutError::Timeout)) {
+            return;
+        }
+    }
+}
+
+struct Writer {
+    writer: IndexWriter<TantivyDocument>,
+    reader: IndexReader,
+    fields: Fields,
+    /// The last log number the index holds; `None` until it is built.
+    applied: Option<i64>,
+}
+
+impl Writer {
+    /// Opens the index in `dir`, or makes a new empty one where there is
+    /// none, or none this build can use; `None` when another process
+    /// writes it.
+    fn open(dir: &Path) -> anyhow::Result<Option<Writer>> {
+        if let Some(opened) = Writer::open_existing(dir) {
+            return opened;
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("removing the old index in {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(dir, schema)?;
+        Writer::with_index(&index, fields, None)
+    }
+
+    /// `None` when there is no usable index to keep.
+    fn open_existing(dir: &Path) -> Option<anyhow::Result<Option<Writer>>> {
+        let index = Index::open_in_dir(dir).ok()?;
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return None;
+        }
+        let applied = index
+            .load_metas()
+            .ok()?
+            .payload
+            .as_deref()
+            .and_then(applied_in);
+        match Writer::with_index(&index, fields, applied) {
+            Ok(Some(writer)) if writer.applied.is_none() => {
+                // Created but never committed: no different from none.
+                drop(writer);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn with_index(
+        index: &Index,
+        fields: Fields,
+        applied: Option<i64>,
+    ) -> anyhow::Result<Option<Writer>> {
+        let writer = match index.writer_with_num_threads(1, MEMORY) {
+            Ok(writer) => writer,
+            Err(TantivyError::LockFailure(LockError::LockBusy, _)) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Some(Writer {
+            writer,
+            reader,
+            fields,
+            applied,
+        }))
+    }
+
+    /// Indexes every search row afresh. The log number is read first: a
+    /// change made while the rows are read is in the log after it and is
+    /// applied again next, as it then reads. Returns whether it finished.
+    fn rebuild(&mut self, store: &Store, stop_asked: &dyn Fn() -> bool) -> anyhow::Result<bool> {
+        let started = Instant::now();
+        let upto = store.read_blocking(logged)?;
+        self.writer.delete_all_documents()?;
+        let (mut after, mut rows) = (i64::MIN, 0u64);
+        loop {
+            if stop_asked() {
+                // Nothing committed: the next start rebuilds.
+                self.writer.rollback()?;
+                return Ok(false);
+            }
+            let batch = store.read_blocking(|conn| search_rows(conn, after))?;
+            let Some(&(last, _)) = batch.last() else {
+                break;
+            };
+            for (key, text) in &batch {
+                self.add(*key, text)?;
+            }
+            rows += batch.len() as u64;
+            after = last;
+        }
+        self.commit(upto)?;
+        tracing::info!(
+            rows,
+            seconds = started.elapsed().as_secs_f64(),
+            "search index built"
+        );
+        Ok(true)
+    }
+
+    /// Applies the log entries after the last applied one; returns whether
+    /// there were any.
+    fn catch_up(&mut self, store: &Store, stop_asked: &dyn Fn() -> bool) -> anyhow::Result<bool> {
+        let Some(applied) = self.applied else {
+            return Ok(false);
+        };
+        let mut upto = applied;
+        loop {
+            let batch = store.read_blocking(|conn| log_entries(conn, upto))?;
+            let Some(&(last, _, _)) = batch.last() else {
+                break;
+            };
+            for (_, key, text) in &batch {
+                self.writer
+                    .delete_term(Term::from_field_i64(self.fields.key, *key));
+                if let Some(text) = text {
+                    self.add(*key, text)?;
+                }
+            }
+            upto = last;
+            if stop_asked() {
+                break;
+            }
+        }
+        if upto == applied {
+            return Ok(false);
+        }
+        self.commit(upto)?;
+        Ok(true)
+    }
+
+    /// Adds the document of one search row. Prompt and output are two
+    /// values of one field: a phrase cannot run from one into the other,
+    /// as it cannot across FTS5's two columns.
+    fn add(&self, key: i64, text: &SearchText) -> tantivy::Result<()> {
+        let mut document = TantivyDocument::new();
+        document.add_i64(self.fields.key, key);
+        for value in [&text.prompt, &text.output] {
+            let tokens = words::document_terms(value)
+                .into_iter()
+                .map(|term| Token {
+                    position: term.position,
+                    text: term.text,
+                    ..Token::default()
+                })
+                .collect();
+            document.add_pre_tokenized_text(
+                self.fields.text,
+                PreTokenizedString {
+                    text: String::new(),
+                    tokens,
+                },
+            );
+        }
+        self.writer.add_document(document)?;
+        Ok(())
+    }
+
+    fn commit(&mut self, upto: i64) -> tantivy::Result<()> {
+        let mut commit = self.writer.prepare_commit()?;
+        commit.set_payload(&format!("{FORMAT}:{upto}"));
+        commit.commit()?;
+        self.applied = Some(upto);
+        Ok(())
+    }
+
+    /// Lets searches read the last commit.
+    fn publish(&self, latest: &Latest) -> tantivy::Result<()> {
+        let Some(applied) = self.applied else {
+            return Ok(());
+        };
+        self.reader.reload()?;
+        latest.set(Snapshot {
+            searcher: self.reader.searcher(),
+            fields: self.fields,
+            applied,
+        });
+        Ok(())
+    }
+
+    /// Drops the applied log entries, a few thousand per write.
+    fn prune(&self, store: &Store) -> crate::Result<()> {
+        let Some(applied) = self.applied else {
+            return Ok(());
+        };
+        loop {
+            let pruned = futures::executor::block_on(store.write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM search_log WHERE seq <= ?1
+                     AND seq <= (SELECT min(seq) FROM search_log) + ?2",
+                    params![applied, PRUNE_BATCH],
+                )?)
+            }))?;
+            if pruned == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The log number a commit's payload records, if it is of this format.
+fn applied_in(payload: &str) -> Option<i64> {
+    let (format, applied) = payload.split_once(':')?;
+    (format == FORMAT).then(|| applied.parse().ok())?
+}
+
+/// A search row's text, as FTS5 indexes it.
+struct SearchText {
+    prompt: String,
+    output: String,
+}
+
+/// The next search rows after key `after`.
+fn search_rows(conn: &Connection, after: i64) -> crate::Result<Vec<(i64, SearchText)>> {
+    let mut query = conn.prepare_cached(
+        "SELECT key, prompt, output FROM generation_search WHERE key > ?1 ORDER BY key LIMIT ?2",
+    )?;
+    let rows = query
+        .query_map(params![after, BATCH], |row| {
+            let text = SearchText {
+                prompt: row.get(1)?,
+                output: row.get(2)?,
+            };
+            Ok((row.get(0)?, text))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// The next log entries after number `after`: number, key and the text the
+/// key has now (`None` once removed).
+fn log_entries(
+    conn: &Connection,
+    after: i64,
+) -> crate::Result<Vec<(i64, i64, Option<SearchText>)>> {
+    let mut query = conn.prepare_cached(
+        "SELECT l.seq, l.key, s.prompt, s.output
+         FROM search_log l LEFT JOIN generation_search s ON s.key = l.key
+         WHERE l.seq > ?1 ORDER BY l.seq LIMIT ?2",
+    )?;
+    let rows = query
+        .query_map(params![after, BATCH], |row| {
+            let prompt: Option<String> = row.get(2)?;
+            let text = prompt.map(|prompt| -> rusqlite::Result<SearchText> {
+                Ok(SearchText {
+                    prompt,
+                    output: row.get(3)?,
+                })
+            });
+            Ok((row.get(0)?, row.get(1)?, text.transpose()?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_of_another_format_are_not_read() {
+        assert_eq!(applied_in("1:42"), Some(42));
+        assert_eq!(applied_in("0:42"), None);
+        assert_eq!(applied_in("1:x"), None);
+        assert_eq!(applied_in("42"), None);
+    }
+}

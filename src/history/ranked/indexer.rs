@@ -1,6 +1,6 @@
 //! The thread that keeps the ranked index in step with the store.
 //!
-//! Every quarter second it applies the `search_log` entries it has not
+//! Every second it applies the `search_log` entries it has not
 //! applied yet, in order: each names a search key whose document is removed
 //! and, when the row still exists, added again as it reads now. The commit
 //! carries the last applied log number; the entries up to it are then
@@ -19,13 +19,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rusqlite::{Connection, params};
 use tantivy::directory::error::LockError;
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
-use super::{Fields, Latest, Snapshot, logged, schema, words};
+use super::{Fields, Latest, Snapshot, TOKENIZER, logged, schema, words};
 use crate::store::Store;
 
-const EVERY: Duration = Duration::from_millis(250);
+const EVERY: Duration = Duration::from_secs(1);
 /// Log entries, or rows of a rebuild, read per query.
 const BATCH: i64 = 1_000;
 /// Log entries pruned per write, so that no write waits long behind it.
@@ -100,7 +99,7 @@ fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<(
         });
         match stepped {
             Ok(()) => failing = false,
-            // Said once per run of failures, not four times a second.
+            // Said once per run of failures, not every second.
             Err(error) if !failing => {
                 failing = true;
                 tracing::warn!(
@@ -170,6 +169,9 @@ impl Writer {
         fields: Fields,
         applied: Option<i64>,
     ) -> anyhow::Result<Option<Writer>> {
+        index
+            .tokenizers()
+            .register(TOKENIZER, words::DocumentTokenizer::default());
         let writer = match index.writer_with_num_threads(1, MEMORY) {
             Ok(writer) => writer,
             Err(TantivyError::LockFailure(LockError::LockBusy, _)) => return Ok(None),
@@ -257,23 +259,8 @@ impl Writer {
     fn add(&self, key: i64, text: &SearchText) -> tantivy::Result<()> {
         let mut document = TantivyDocument::new();
         document.add_i64(self.fields.key, key);
-        for value in [&text.prompt, &text.output] {
-            let tokens = words::document_terms(value)
-                .into_iter()
-                .map(|term| Token {
-                    position: term.position,
-                    text: term.text,
-                    ..Token::default()
-                })
-                .collect();
-            document.add_pre_tokenized_text(
-                self.fields.text,
-                PreTokenizedString {
-                    text: String::new(),
-                    tokens,
-                },
-            );
-        }
+        document.add_text(self.fields.text, &text.prompt);
+        document.add_text(self.fields.text, &text.output);
         self.writer.add_document(document)?;
         Ok(())
     }

@@ -168,6 +168,9 @@ struct Fields {
     text: Field,
 }
 
+/// The name the index knows [`words::DocumentTokenizer`] by.
+const TOKENIZER: &str = "scriptorium";
+
 /// A document per search row: its key (to find, replace and delete it),
 /// and its prompt and output as terms with positions, not stored.
 fn schema() -> (Schema, Fields) {
@@ -176,7 +179,9 @@ fn schema() -> (Schema, Fields) {
     let text = builder.add_text_field(
         "text",
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         ),
     );
     (builder.build(), Fields { key, text })

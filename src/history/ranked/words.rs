@@ -12,6 +12,7 @@
 //!   history; here every two adjacent characters are also one term (`灯塔`),
 //!   as common as the pair itself, so a pair costs what a word costs.
 
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use super::super::search_text::is_cjk;
@@ -41,6 +42,52 @@ pub(super) fn document_terms(text: &str) -> Vec<Positioned> {
         });
     }
     terms
+}
+
+/// [`document_terms`] as the index's tokenizer, so that its indexing
+/// thread cuts the documents it indexes.
+#[derive(Debug, Clone, Default)]
+pub(super) struct DocumentTokenizer {
+    tokens: Vec<Token>,
+}
+
+impl Tokenizer for DocumentTokenizer {
+    type TokenStream<'a> = Tokens<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens<'a> {
+        self.tokens.clear();
+        self.tokens
+            .extend(document_terms(text).into_iter().map(|term| Token {
+                position: term.position,
+                text: term.text,
+                ..Token::default()
+            }));
+        Tokens {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct Tokens<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl TokenStream for Tokens<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
 }
 
 /// The terms that find `text` as a phrase: its words, with a run of CJK

@@ -281,17 +281,6 @@ async fn filters_and_keyset_pages_cover_every_row_once_in_order() {
             },
             expect(&|r| r.kind == "complete"),
         ),
-        // The same text everywhere ranks every row alike: with a filter
-        // FTS5 ranks, ties newest first.
-        (
-            HistoryQuery {
-                text: "harbour".into(),
-                kind: Some("complete".into()),
-                sort: HistorySort::Relevance,
-                ..HistoryQuery::default()
-            },
-            expect(&|r| r.kind == "complete"),
-        ),
         (
             HistoryQuery {
                 text: "dawn".into(),
@@ -345,21 +334,100 @@ async fn filters_and_keyset_pages_cover_every_row_once_in_order() {
         }
     }
 
-    // Unfiltered, the ranked index ranks, ties in an order of its own: the
-    // same on every page size, every row once.
+    // The same text everywhere ranks every row alike. The ranked index
+    // orders ties its own way: the same on every page size, every row once.
     ranked_search_ready(&studio).await;
-    let query = HistoryQuery {
-        text: "harbour".into(),
-        sort: HistorySort::Relevance,
-        ..HistoryQuery::default()
-    };
-    let ranked = all_pages(&studio, &query, 500).await;
-    for size in [1, 7] {
-        assert_eq!(all_pages(&studio, &query, size).await, ranked, "by {size}");
+    for (query, mut expected) in [
+        (
+            HistoryQuery {
+                text: "harbour".into(),
+                sort: HistorySort::Relevance,
+                ..HistoryQuery::default()
+            },
+            expect(&|_| true),
+        ),
+        (
+            HistoryQuery {
+                text: "harbour".into(),
+                kind: Some("complete".into()),
+                sort: HistorySort::Relevance,
+                ..HistoryQuery::default()
+            },
+            expect(&|r| r.kind == "complete"),
+        ),
+    ] {
+        let ranked = all_pages(&studio, &query, 500).await;
+        for size in [1, 7] {
+            assert_eq!(all_pages(&studio, &query, size).await, ranked, "by {size}");
+        }
+        let mut sorted = ranked.clone();
+        sorted.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected, "{query:?}");
     }
-    let mut sorted = ranked.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, (1..=60).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn best_match_with_filters_walks_the_index_or_leaves_a_narrow_filter_to_fts5() {
+    let home = tempfile::tempdir().unwrap();
+    let studio = open(home.path());
+    // 1,200 matches, denser as ids grow; two generations of a model of
+    // their own, ranked last.
+    let records: Vec<GenerationRecord> = (1..=1_200)
+        .map(|id| {
+            let mut record = record(id, id as u32, &"lantern ".repeat(1 + id as usize / 100));
+            record.choices[0].text.push_str(&"dusk ".repeat(20));
+            if id <= 2 {
+                record.model = Some("rare-model".into());
+            }
+            record
+        })
+        .collect();
+    import(&studio, &records).await;
+    ranked_search_ready(&studio).await;
+
+    let search = |filter: fn(&mut HistoryQuery)| {
+        let mut query = HistoryQuery {
+            text: "lantern".into(),
+            sort: HistorySort::Relevance,
+            ..HistoryQuery::default()
+        };
+        filter(&mut query);
+        query
+    };
+    type Case = (
+        fn(&mut HistoryQuery),
+        fn(&GenerationRecord) -> bool,
+        &'static str,
+    );
+    let cases: [Case; 4] = [
+        (
+            |q| q.kind = Some("complete".into()),
+            |r| r.kind == "complete",
+            "i:",
+        ),
+        (|q| q.favourite = true, |r| r.favourite, "i:"),
+        (
+            |q| q.tag = Some("keep".into()),
+            |r| r.tags.contains(&"keep".to_owned()),
+            "i:",
+        ),
+        // Two matches in 1,200, ranked last: not worth walking the index for.
+        (|q| q.model = Some("rare-model".into()), |r| r.id <= 2, "r:"),
+    ];
+    for (filter, keep, ranked_by) in cases {
+        let query = search(filter);
+        let first = studio.history().page(query.clone(), None, 1).await.unwrap();
+        let expected: Vec<i64> = records.iter().filter(|r| keep(r)).map(|r| r.id).collect();
+        assert!(first.next.unwrap().starts_with(ranked_by), "{query:?}");
+        // Denser first: the best is no further down than the hundredth
+        // densest that passes.
+        let floor = expected.iter().rev().nth(99).copied().unwrap_or(0);
+        assert!(first.items[0].id >= floor, "{query:?}");
+        let mut found = all_pages(&studio, &query, 50).await;
+        found.sort_unstable();
+        assert_eq!(found, expected, "{query:?}");
+    }
 }
 
 async fn ranked_search_ready(studio: &Studio) {

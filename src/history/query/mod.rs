@@ -10,6 +10,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 use serde::{Deserialize, Serialize};
 
+mod best_match;
+
 use super::ranked::Snapshot;
 use super::search_text::{SnippetPart, match_expression, snippet_parts};
 use crate::generation::{GenerationStatus, tokens_per_second};
@@ -197,9 +199,10 @@ enum Cursor {
     Listed { created_at: String, id: i64 },
     /// Search, newest first: the last row's search key.
     Found { key: i64 },
-    /// Search, best first: how many matches came before, and whether the
-    /// ranked index or FTS5 ranked them (the two may order ties and near
-    /// ties differently, so one search keeps to one).
+    /// Search, best first: where in the ranking the next page starts, and
+    /// whether the ranked index or FTS5 ranks (the two may order ties and
+    /// near ties differently, so one search keeps to one). The index counts
+    /// every match, FTS5 those that pass the filters.
     Ranked { offset: usize, indexed: bool },
 }
 
@@ -261,12 +264,12 @@ pub(super) fn page(
         Some(expression) => match query.sort {
             HistorySort::Newest => search_newest(conn, &expression, conditions, after, limit)?,
             HistorySort::Relevance => {
-                let search = Ranking {
+                let search = best_match::Search {
                     text: &query.text,
                     expression: &expression,
                     filters: conditions,
                 };
-                search_ranked(conn, search, after, limit, ranked)?
+                best_match::page(conn, search, after, limit, ranked)?
             }
         },
     };
@@ -352,116 +355,6 @@ fn search_newest(
         items.push(item);
     }
     Ok((items, cursors))
-}
-
-/// A best-match search: what was typed, as FTS5 reads it, and filters.
-struct Ranking<'a> {
-    text: &'a str,
-    expression: &'a str,
-    filters: Conditions,
-}
-
-/// Best match first: the ranked index picks the page's rows where it can,
-/// FTS5 otherwise; then the page's rows and snippets are read.
-fn search_ranked(
-    conn: &Connection,
-    search: Ranking<'_>,
-    after: Option<Cursor>,
-    limit: u32,
-    ranked: Option<&Snapshot>,
-) -> Result<Rows> {
-    let (offset, indexed) = match after {
-        None => (0, None),
-        Some(Cursor::Ranked { offset, indexed }) => (offset, Some(indexed)),
-        Some(_) => return Err(mismatched_cursor()),
-    };
-    let count = limit as usize + 1;
-    let from_index = match (ranked, indexed) {
-        (Some(snapshot), None | Some(true)) if search.filters.sql.is_empty() => {
-            // A later page keeps to the index even if it has fallen a
-            // little behind since the first.
-            if indexed.is_some() || snapshot.covers(conn)? {
-                best_from_index(snapshot, search.text, offset, count)
-            } else {
-                None
-            }
-        }
-        _ => None,
-    };
-    let indexed = from_index.is_some();
-    let keys = match from_index {
-        Some(keys) => keys,
-        None => best_from_fts(conn, &search, offset, count)?,
-    };
-
-    let mut load = conn.prepare_cached(&format!(
-        "SELECT {ITEM_COLUMNS}, {SNIPPET}
-         FROM generation_fts f
-         JOIN generation_search s ON s.key = f.rowid
-         JOIN generations g ON g.id = s.generation_id
-         WHERE generation_fts MATCH ?1 AND f.rowid = ?2"
-    ))?;
-    let (mut items, mut cursors) = (Vec::new(), Vec::new());
-    for (position, &key) in keys.iter().enumerate() {
-        let loaded = load.query_row(rusqlite::params![search.expression, key], |row| {
-            let mut item = item(row)?;
-            item.snippet = snippet_parts(&row.get::<_, String>(12)?);
-            Ok(item)
-        });
-        match loaded {
-            Ok(item) => items.push(item),
-            // Deleted between the two reads: no row to show.
-            Err(rusqlite::Error::QueryReturnedNoRows) => continue,
-            Err(error) => return Err(error.into()),
-        }
-        cursors.push(Cursor::Ranked {
-            offset: offset + position + 1,
-            indexed,
-        });
-    }
-    Ok((items, cursors))
-}
-
-/// The keys of the ranked index's best matches; `None` where it cannot
-/// answer (a `prefix*` term) or fails, and FTS5 must.
-fn best_from_index(
-    snapshot: &Snapshot,
-    text: &str,
-    offset: usize,
-    count: usize,
-) -> Option<Vec<i64>> {
-    snapshot.best(text, offset, count).unwrap_or_else(|error| {
-        tracing::warn!(%error, "the search index failed; FTS5 ranks instead");
-        None
-    })
-}
-
-/// FTS5's best matches: every match is scored, on the index alone unless a
-/// filter needs the rows.
-fn best_from_fts(
-    conn: &Connection,
-    search: &Ranking<'_>,
-    offset: usize,
-    count: usize,
-) -> Result<Vec<i64>> {
-    let joins = if search.filters.sql.is_empty() {
-        ""
-    } else {
-        "JOIN generation_search s ON s.key = f.rowid JOIN generations g ON g.id = s.generation_id"
-    };
-    let sql = format!(
-        "SELECT f.rowid FROM generation_fts f {joins}
-         WHERE generation_fts MATCH ? {}
-         ORDER BY f.rank, f.rowid DESC LIMIT {count} OFFSET {offset}",
-        search.filters.sql,
-    );
-    let values = std::iter::once(Value::Text(search.expression.to_owned()))
-        .chain(search.filters.values.iter().cloned());
-    let keys = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(values), |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(keys)
 }
 
 fn add_tags(conn: &Connection, items: &mut [HistoryItem]) -> Result<()> {

@@ -1,11 +1,12 @@
 //! The thread that keeps the ranked index in step with the store.
 //!
-//! Every second it applies the `search_log` entries it has not
-//! applied yet, in order: each names a search key whose document is removed
-//! and, when the row still exists, added again as it reads now. The commit
-//! carries the last applied log number; the entries up to it are then
-//! pruned. A missing, unreadable or older-format index is rebuilt from
-//! `generation_search` first, searches meanwhile going to FTS5.
+//! It applies the `search_log` entries it has not applied yet, in order:
+//! each names a search key whose document is removed and, when the row
+//! still exists, added again as it reads now. The commit carries the last
+//! applied log number; the entries up to it are then pruned. It waits for
+//! the log to stop growing first (see [`Pace`]). A missing, unreadable or
+//! older-format index is rebuilt from `generation_search` first, searches
+//! meanwhile going to FTS5.
 //!
 //! Only one process can write an index: a second one (the CLI while the app
 //! runs) leaves it alone and searches with FTS5.
@@ -24,7 +25,10 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Ta
 use super::{Fields, Latest, Snapshot, TOKENIZER, logged, schema, words};
 use crate::store::Store;
 
-const EVERY: Duration = Duration::from_secs(1);
+/// How often the log is looked at.
+const TICK: Duration = Duration::from_millis(250);
+/// The longest a growing log waits to be applied.
+const MOST_DELAY: Duration = Duration::from_secs(2);
 /// Log entries, or rows of a rebuild, read per query.
 const BATCH: i64 = 1_000;
 /// Log entries pruned per write, so that no write waits long behind it.
@@ -82,11 +86,15 @@ fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<(
         }
     };
     let stop_asked = || !matches!(stopped.try_recv(), Err(mpsc::TryRecvError::Empty));
-    let mut failing = false;
+    let (mut failing, mut pace) = (false, Pace::default());
     loop {
         let stepped = match writer.applied {
             None => writer.rebuild(store, &stop_asked),
-            Some(_) => writer.catch_up(store, &stop_asked),
+            Some(applied) => match store.read_blocking(logged) {
+                Ok(logged) if pace.due(logged, applied) => writer.catch_up(store, &stop_asked),
+                Ok(_) => Ok(false),
+                Err(error) => Err(error.into()),
+            },
         }
         .and_then(|changed| {
             if changed {
@@ -99,7 +107,7 @@ fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<(
         });
         match stepped {
             Ok(()) => failing = false,
-            // Said once per run of failures, not every second.
+            // Said once per run of failures, not four times a second.
             Err(error) if !failing => {
                 failing = true;
                 tracing::warn!(
@@ -109,9 +117,38 @@ fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<(
             }
             Err(_) => {}
         }
-        if !matches!(stopped.recv_timeout(EVERY), Err(RecvTimeoutError::Timeout)) {
+        if !matches!(stopped.recv_timeout(TICK), Err(RecvTimeoutError::Timeout)) {
             return;
         }
+    }
+}
+
+/// When to catch up: once the log has stopped growing for a tick, or after
+/// [`MOST_DELAY`] of growth. A burst of writes (an import, a run of
+/// translated segments) then goes by without the indexer working beside
+/// it, on a machine that may have two cores for both.
+#[derive(Debug, Default)]
+struct Pace {
+    /// The newest log number seen at the last tick.
+    seen: i64,
+    /// Since when the index has been behind.
+    behind_since: Option<Instant>,
+}
+
+impl Pace {
+    fn due(&mut self, logged: i64, applied: i64) -> bool {
+        let grew = logged != self.seen;
+        self.seen = logged;
+        if logged <= applied {
+            self.behind_since = None;
+            return false;
+        }
+        let since = *self.behind_since.get_or_insert_with(Instant::now);
+        if grew && since.elapsed() < MOST_DELAY {
+            return false;
+        }
+        self.behind_since = None;
+        true
     }
 }
 
@@ -365,6 +402,18 @@ fn log_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_growing_log_waits_until_it_settles_or_for_two_seconds() {
+        let mut pace = Pace::default();
+        assert!(!pace.due(0, 0), "nothing to apply");
+        assert!(!pace.due(3, 0), "it has just grown");
+        assert!(pace.due(3, 0), "it stayed put for a tick");
+        assert!(!pace.due(5, 3));
+        pace.behind_since = Some(Instant::now() - MOST_DELAY);
+        assert!(pace.due(9, 3), "grown for too long");
+        assert!(!pace.due(9, 9), "caught up");
+    }
 
     #[test]
     fn payloads_of_another_format_are_not_read() {

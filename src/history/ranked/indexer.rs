@@ -29,6 +29,9 @@ use crate::store::Store;
 const TICK: Duration = Duration::from_millis(250);
 /// The longest a growing log waits to be applied.
 const MOST_DELAY: Duration = Duration::from_secs(2);
+/// How long to wait after a failure before trying again: a rebuild that
+/// fails (a full disk) would otherwise start over four times a second.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
 /// Log entries, or rows of a rebuild, read per query.
 const BATCH: i64 = 1_000;
 /// Log entries pruned per write, so that no write waits long behind it.
@@ -107,7 +110,7 @@ fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<(
         });
         match stepped {
             Ok(()) => failing = false,
-            // Said once per run of failures, not four times a second.
+            // Said once per run of failures.
             Err(error) if !failing => {
                 failing = true;
                 tracing::warn!(
@@ -117,7 +120,8 @@ fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<(
             }
             Err(_) => {}
         }
-        if !matches!(stopped.recv_timeout(TICK), Err(RecvTimeoutError::Timeout)) {
+        let wait = if failing { RETRY_AFTER } else { TICK };
+        if !matches!(stopped.recv_timeout(wait), Err(RecvTimeoutError::Timeout)) {
             return;
         }
     }

@@ -5,6 +5,7 @@
 //! the services that the front ends call.
 
 pub mod backend;
+mod background;
 pub mod chat;
 pub mod doctor;
 pub mod error;

@@ -13,68 +13,42 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::connection;
 use super::writer::Job;
+use crate::background::Background;
 
 const EVERY: Duration = Duration::from_millis(500);
 /// Index pages one merge step may write: about a millisecond of work.
 const MERGE_PAGES: u32 = 32;
 
-#[derive(Debug)]
-pub(super) struct Maintenance {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Maintenance {
-    pub(super) fn spawn(path: PathBuf, writer: mpsc::Sender<Job>) -> Maintenance {
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("store-maintenance".into())
-            .spawn(move || {
-                let mut conn = None;
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                    let merge: Job = Box::new(|conn| {
-                        let merged = conn.execute(
-                            "INSERT INTO generation_fts (generation_fts, rank) VALUES ('merge', ?1)",
-                            [MERGE_PAGES],
-                        );
-                        if let Err(error) = merged {
-                            tracing::debug!(%error, "search index merge skipped");
-                        }
-                    });
-                    if writer.send(merge).is_err() {
-                        break;
-                    }
-                    if conn.is_none() {
-                        conn = connection::open_read_write(&path).ok();
-                    }
-                    if let Some(conn) = &conn
-                        && let Err(error) =
-                            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                    {
-                        tracing::debug!(%error, "checkpoint skipped");
-                    }
+/// Starts the housekeeping of the database at `path`, whose writer takes
+/// jobs on `writer`.
+pub(super) fn spawn(path: PathBuf, writer: mpsc::Sender<Job>) -> Background {
+    Background::spawn("store-maintenance", move |stopped| {
+        let mut conn = None;
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
+            let merge: Job = Box::new(|conn| {
+                let merged = conn.execute(
+                    "INSERT INTO generation_fts (generation_fts, rank) VALUES ('merge', ?1)",
+                    [MERGE_PAGES],
+                );
+                if let Err(error) = merged {
+                    tracing::debug!(%error, "search index merge skipped");
                 }
-            })
-            .expect("spawning the store maintenance thread");
-        Maintenance {
-            stop: Some(stop),
-            thread: Some(thread),
+            });
+            if writer.send(merge).is_err() {
+                break;
+            }
+            if conn.is_none() {
+                conn = connection::open_read_write(&path).ok();
+            }
+            if let Some(conn) = &conn
+                && let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            {
+                tracing::debug!(%error, "checkpoint skipped");
+            }
         }
-    }
-}
-
-impl Drop for Maintenance {
-    fn drop(&mut self) {
-        self.stop.take();
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the store maintenance thread panicked");
-        }
-    }
+    })
 }

@@ -18,8 +18,8 @@ use rusqlite::Connection;
 
 pub use migrations::SCHEMA_VERSION;
 
+use crate::background::Background;
 use crate::{Error, Result};
-use maintenance::Maintenance;
 use read_pool::ReadPool;
 use writer::Writer;
 
@@ -35,7 +35,7 @@ struct Inner {
     // Fields drop in this order. Maintenance lets go of the writer's queue
     // first; the read-write connection closes last, so that it checkpoints
     // and removes the WAL (a read-only one cannot) and the file is whole.
-    _maintenance: Maintenance,
+    _maintenance: Background,
     readers: Arc<ReadPool>,
     writer: Writer,
 }
@@ -68,7 +68,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                _maintenance: Maintenance::spawn(path.to_owned(), writer.queue()?),
+                _maintenance: maintenance::spawn(path.to_owned(), writer.queue()?),
                 readers: Arc::new(ReadPool::new(path.to_owned())),
                 writer,
             }),

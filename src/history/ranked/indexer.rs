@@ -14,7 +14,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -23,6 +22,7 @@ use tantivy::directory::error::LockError;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
 use super::{Fields, Latest, Snapshot, TOKENIZER, logged, schema, words};
+use crate::background::Background;
 use crate::store::Store;
 
 /// How often the log is looked at.
@@ -42,36 +42,11 @@ const MEMORY: usize = 64 << 20;
 /// rebuilt; bump it whenever `words` changes what it makes of a text.
 const FORMAT: &str = "1";
 
-/// Handle on the thread: dropping it stops the thread and waits for it.
-#[derive(Debug)]
-pub(super) struct Indexer {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Indexer {
-    pub(super) fn spawn(dir: PathBuf, store: Store, latest: Arc<Latest>) -> Indexer {
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("search-indexer".into())
-            .spawn(move || follow(&dir, &store, &latest, &stopped))
-            .expect("spawning the search indexer thread");
-        Indexer {
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Indexer {
-    fn drop(&mut self) {
-        self.stop.take();
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the search indexer thread panicked");
-        }
-    }
+/// Starts the thread that keeps the index in `dir` in step with `store`.
+pub(super) fn spawn(dir: PathBuf, store: Store, latest: Arc<Latest>) -> Background {
+    Background::spawn("search-indexer", move |stopped| {
+        follow(&dir, &store, &latest, &stopped);
+    })
 }
 
 fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<()>) {

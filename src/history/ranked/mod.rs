@@ -31,13 +31,14 @@ use tantivy::{Searcher, Term};
 
 use super::search_text;
 use crate::Result;
+use crate::background::Background;
 use crate::store::Store;
 
 /// The ranked index of one data folder and the thread that keeps it.
 #[derive(Debug)]
 pub(crate) struct RankedIndex {
     latest: Arc<Latest>,
-    _indexer: indexer::Indexer,
+    _indexer: Background,
 }
 
 impl RankedIndex {
@@ -46,7 +47,7 @@ impl RankedIndex {
     pub(crate) fn start(dir: PathBuf, store: Store) -> RankedIndex {
         let latest = Arc::new(Latest::default());
         RankedIndex {
-            _indexer: indexer::Indexer::spawn(dir, store, Arc::clone(&latest)),
+            _indexer: indexer::spawn(dir, store, Arc::clone(&latest)),
             latest,
         }
     }

@@ -13,6 +13,10 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Overrides both filters, in `tracing_subscriber::EnvFilter` syntax.
 pub const LOG_ENV: &str = "SCRIPTORIUM_LOG";
 
+/// Dependencies whose `info` is chatter: the search index reports every
+/// commit, merge and file clean-up, several lines per generation recorded.
+const QUIET_DEPENDENCIES: &str = "tantivy=warn";
+
 /// Daily log files kept before the oldest is deleted.
 const KEPT_LOG_FILES: usize = 14;
 
@@ -28,7 +32,8 @@ pub struct LogGuard {
 /// data folder problem itself.
 pub fn init(log_dir: Option<&Path>, stderr_level: &str) -> LogGuard {
     let filter = |default: &str| {
-        EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new(default))
+        EnvFilter::try_from_env(LOG_ENV)
+            .unwrap_or_else(|_| EnvFilter::new(format!("{default},{QUIET_DEPENDENCIES}")))
     };
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)

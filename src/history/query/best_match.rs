@@ -4,7 +4,7 @@
 //! FTS5 must score every match before it knows the best, a quarter of a
 //! second for a word in 440,000 generations. The ranked index skips what
 //! cannot reach the page, so it answers in milliseconds. With filters it
-//! walks its ranking in growing chunks and keeps the matches whose rows
+//! walks its ranking in doubling steps and keeps the matches whose rows
 //! pass them; a first page that finds too few in its first
 //! [`FIRST_PAGE_WALK`] matches (a filter that keeps almost nothing) goes to
 //! FTS5 instead, which then checks the filter on every match.
@@ -20,8 +20,6 @@ use crate::history::search_text::snippet_parts;
 /// How far a filtered first page walks the index's ranking: a filter that
 /// keeps one match in twenty fills a page of 50 within it.
 const FIRST_PAGE_WALK: usize = 1_000;
-/// The most matches taken from the index at once while walking.
-const MOST_PER_STEP: usize = 500;
 
 /// A best-match search: what was typed, as FTS5 reads it, and filters.
 pub(super) struct Search<'a> {
@@ -44,32 +42,15 @@ pub(super) fn page(
     limit: u32,
     ranked: Option<&Snapshot>,
 ) -> Result<Rows> {
-    let (offset, indexed) = match after {
+    let (mut from, indexed) = match after {
         None => (0, None),
         Some(Cursor::Ranked { offset, indexed }) => (offset, Some(indexed)),
         Some(_) => return Err(mismatched_cursor()),
     };
-    let count = limit as usize + 1;
-    let from_index = match (ranked, indexed) {
-        (Some(snapshot), None) if snapshot.covers(conn)? => from_index(
-            conn,
-            snapshot,
-            &search,
-            offset,
-            count,
-            Some(FIRST_PAGE_WALK),
-        )?,
-        // A later page keeps to the index, even if it has fallen a little
-        // behind since the first, and walks as far as it must.
-        (Some(snapshot), Some(true)) => from_index(conn, snapshot, &search, offset, count, None)?,
-        _ => None,
+    let mut ranker = Ranker {
+        snapshot: ranked,
+        indexed,
     };
-    let indexed = from_index.is_some();
-    let hits = match from_index {
-        Some(hits) => hits,
-        None => from_fts(conn, &search, offset, count)?,
-    };
-
     let mut load = conn.prepare_cached(&format!(
         "SELECT {ITEM_COLUMNS}, {SNIPPET}
          FROM generation_fts f
@@ -77,25 +58,69 @@ pub(super) fn page(
          JOIN generations g ON g.id = s.generation_id
          WHERE generation_fts MATCH ?1 AND f.rowid = ?2"
     ))?;
+    let count = limit as usize + 1;
     let (mut items, mut cursors) = (Vec::new(), Vec::new());
-    for hit in hits {
-        let loaded = load.query_row(rusqlite::params![search.expression, hit.key], |row| {
-            let mut item = item(row)?;
-            item.snippet = snippet_parts(&row.get::<_, String>(12)?);
-            Ok(item)
-        });
-        match loaded {
-            Ok(item) => items.push(item),
-            // Deleted between the two reads: no row to show.
-            Err(rusqlite::Error::QueryReturnedNoRows) => continue,
-            Err(error) => return Err(error.into()),
+    // A row deleted since the ranking was read is skipped, and the ranking
+    // read on for as many more: the page still says whether others follow.
+    loop {
+        let wanted = count - items.len();
+        let hits = ranker.hits(conn, &search, from, wanted)?;
+        let exhausted = hits.len() < wanted;
+        for hit in hits {
+            from = hit.next;
+            let loaded = load.query_row(rusqlite::params![search.expression, hit.key], |row| {
+                let mut item = item(row)?;
+                item.snippet = snippet_parts(&row.get::<_, String>(12)?);
+                Ok(item)
+            });
+            match loaded {
+                Ok(item) => items.push(item),
+                Err(rusqlite::Error::QueryReturnedNoRows) => continue,
+                Err(error) => return Err(error.into()),
+            }
+            cursors.push(Cursor::Ranked {
+                offset: hit.next,
+                indexed: ranker.indexed == Some(true),
+            });
         }
-        cursors.push(Cursor::Ranked {
-            offset: hit.next,
-            indexed,
-        });
+        if exhausted || items.len() == count {
+            return Ok((items, cursors));
+        }
     }
-    Ok((items, cursors))
+}
+
+/// Which index ranks a search: the first page chooses, later pages keep to
+/// its choice.
+struct Ranker<'a> {
+    snapshot: Option<&'a Snapshot>,
+    /// Whether the ranked index ranks; `None` until chosen.
+    indexed: Option<bool>,
+}
+
+impl Ranker<'_> {
+    /// The best `count` matches after `from` in this search's ranking.
+    fn hits(
+        &mut self,
+        conn: &Connection,
+        search: &Search<'_>,
+        from: usize,
+        count: usize,
+    ) -> Result<Vec<Hit>> {
+        let from_index = match (self.snapshot, self.indexed) {
+            (Some(snapshot), None) if snapshot.covers(conn)? => {
+                from_index(conn, snapshot, search, from, count, Some(FIRST_PAGE_WALK))?
+            }
+            // A later page keeps to the index, even if it has fallen a
+            // little behind since the first, and walks as far as it must.
+            (Some(snapshot), Some(true)) => from_index(conn, snapshot, search, from, count, None)?,
+            _ => None,
+        };
+        self.indexed = Some(from_index.is_some());
+        match from_index {
+            Some(hits) => Ok(hits),
+            None => from_fts(conn, search, from, count),
+        }
+    }
 }
 
 /// The ranked index's best `count` matches from `offset` on that pass the
@@ -136,7 +161,9 @@ fn from_index(
             break;
         }
         position += step;
-        step = (step * 2).min(MOST_PER_STEP);
+        // Each step reads the ranking from its start again: doubling keeps
+        // a walk to the end within twice the matches.
+        step *= 2;
     }
     Ok(Some(hits))
 }

@@ -226,9 +226,10 @@ impl Cursor {
                 })
             }),
             Some(("f", key)) => key.parse().ok().map(|key| Cursor::Found { key }),
+            // A u32 keeps arithmetic on offsets from overflowing.
             Some((engine @ ("i" | "r"), offset)) => {
-                offset.parse().ok().map(|offset| Cursor::Ranked {
-                    offset,
+                offset.parse::<u32>().ok().map(|offset| Cursor::Ranked {
+                    offset: offset as usize,
                     indexed: engine == "i",
                 })
             }
@@ -403,7 +404,15 @@ mod tests {
         ] {
             assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         }
-        for bad in ["", "x:1", "f:one", "r:-1", "i:1.5", "l:2026|x"] {
+        for bad in [
+            "",
+            "x:1",
+            "f:one",
+            "r:-1",
+            "i:1.5",
+            "i:99999999999",
+            "l:2026|x",
+        ] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
         }
     }

@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rusqlite::{Connection, params};
-use tantivy::directory::error::LockError;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::{Fields, Latest, Snapshot, TOKENIZER, logged, schema, words};
 use crate::background::Background;
@@ -34,13 +33,16 @@ const MOST_DELAY: Duration = Duration::from_secs(2);
 const RETRY_AFTER: Duration = Duration::from_secs(30);
 /// Log entries, or rows of a rebuild, read per query.
 const BATCH: i64 = 1_000;
+/// Batches of log entries applied before a commit lets searches see them,
+/// however fast the log grows.
+const BATCHES_PER_COMMIT: usize = 50;
 /// Log entries pruned per write, so that no write waits long behind it.
 const PRUNE_BATCH: i64 = 5_000;
 /// Indexing memory before a segment is written out.
 const MEMORY: usize = 64 << 20;
 /// The way documents are cut into terms. A commit from another format is
 /// rebuilt; bump it whenever `words` changes what it makes of a text.
-const FORMAT: &str = "1";
+const FORMAT: &str = "2";
 
 /// Starts the thread that keeps the index in `dir` in step with `store`.
 pub(super) fn spawn(dir: PathBuf, store: Store, latest: Arc<Latest>) -> Background {
@@ -50,8 +52,8 @@ pub(super) fn spawn(dir: PathBuf, store: Store, latest: Arc<Latest>) -> Backgrou
 }
 
 fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<()>) {
-    let mut writer = match Writer::open(dir) {
-        Ok(Some(writer)) => writer,
+    let _lock = match FolderLock::take(dir) {
+        Ok(Some(lock)) => lock,
         Ok(None) => {
             tracing::info!(
                 "another process keeps the search index; best-match search uses SQLite here"
@@ -64,40 +66,99 @@ fn follow(dir: &Path, store: &Store, latest: &Latest, stopped: &mpsc::Receiver<(
         }
     };
     let stop_asked = || !matches!(stopped.try_recv(), Err(mpsc::TryRecvError::Empty));
-    let (mut failing, mut pace) = (false, Pace::default());
+    let (mut writer, mut pace, mut failing) = (None, Pace::default(), false);
     loop {
-        let stepped = match writer.applied {
-            None => writer.rebuild(store, &stop_asked),
-            Some(applied) => match store.read_blocking(logged) {
-                Ok(logged) if pace.due(logged, applied) => writer.catch_up(store, &stop_asked),
-                Ok(_) => Ok(false),
-                Err(error) => Err(error.into()),
-            },
-        }
-        .and_then(|changed| {
-            if changed {
-                writer.publish(latest)?;
-                writer.prune(store)?;
-            } else if latest.get().is_none() {
-                writer.publish(latest)?;
-            }
-            Ok(())
-        });
-        match stepped {
+        match step(&mut writer, dir, store, latest, &mut pace, &stop_asked) {
             Ok(()) => failing = false,
-            // Said once per run of failures.
-            Err(error) if !failing => {
+            Err(error) => {
+                // What the writer holds uncommitted goes with it: the next
+                // try opens the index afresh at its last commit.
+                writer = None;
+                // Said once per run of failures.
+                if !failing {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "the search index could not catch up"
+                    );
+                }
                 failing = true;
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "the search index could not catch up"
-                );
             }
-            Err(_) => {}
         }
         let wait = if failing { RETRY_AFTER } else { TICK };
         if !matches!(stopped.recv_timeout(wait), Err(RecvTimeoutError::Timeout)) {
             return;
+        }
+    }
+}
+
+/// One tick: opens the index if need be, then builds it or catches up
+/// when due, and lets searches see the result.
+fn step(
+    writer: &mut Option<Writer>,
+    dir: &Path,
+    store: &Store,
+    latest: &Latest,
+    pace: &mut Pace,
+    stop_asked: &dyn Fn() -> bool,
+) -> anyhow::Result<()> {
+    let writer = match writer {
+        Some(writer) => writer,
+        None => writer.insert(Writer::open(dir)?),
+    };
+    let changed = match writer.applied {
+        None => writer.rebuild(store, stop_asked)?,
+        Some(applied) => {
+            let logged = store.read_blocking(logged)?;
+            if logged < applied {
+                // The database is behind the index: restored from an older
+                // copy, or its last transactions lost to a power cut. Its
+                // log numbers will come again for other changes.
+                tracing::warn!(
+                    logged,
+                    applied,
+                    "the search index is rebuilt: the database went back"
+                );
+                latest.clear();
+                writer.applied = None;
+                return Ok(());
+            }
+            pace.due(logged, applied) && writer.catch_up(store, stop_asked)?
+        }
+    };
+    if changed {
+        writer.publish(latest)?;
+        writer.prune(store, stop_asked)?;
+    } else if latest.get().is_none() {
+        writer.publish(latest)?;
+    }
+    Ok(())
+}
+
+/// Held while this process keeps the index: a locked file beside its
+/// folder, so that nothing in the folder is read, replaced or deleted (an
+/// index of another format, say) while another process uses it.
+#[derive(Debug)]
+struct FolderLock {
+    /// The lock lasts as long as the open file.
+    _file: std::fs::File,
+}
+
+impl FolderLock {
+    /// `None` when another process holds it.
+    fn take(dir: &Path) -> anyhow::Result<Option<FolderLock>> {
+        let path = dir.with_extension("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(FolderLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(error)) => {
+                Err(anyhow::Error::new(error).context(format!("locking {}", path.display())))
+            }
         }
     }
 }
@@ -141,9 +202,8 @@ struct Writer {
 
 impl Writer {
     /// Opens the index in `dir`, or makes a new empty one where there is
-    /// none, or none this build can use; `None` when another process
-    /// writes it.
-    fn open(dir: &Path) -> anyhow::Result<Option<Writer>> {
+    /// none, or none this build can use.
+    fn open(dir: &Path) -> anyhow::Result<Writer> {
         if let Some(opened) = Writer::open_existing(dir) {
             return opened;
         }
@@ -158,7 +218,7 @@ impl Writer {
     }
 
     /// `None` when there is no usable index to keep.
-    fn open_existing(dir: &Path) -> Option<anyhow::Result<Option<Writer>>> {
+    fn open_existing(dir: &Path) -> Option<anyhow::Result<Writer>> {
         let index = Index::open_in_dir(dir).ok()?;
         let (schema, fields) = schema();
         if index.schema() != schema {
@@ -171,7 +231,7 @@ impl Writer {
             .as_deref()
             .and_then(applied_in);
         match Writer::with_index(&index, fields, applied) {
-            Ok(Some(writer)) if writer.applied.is_none() => {
+            Ok(writer) if writer.applied.is_none() => {
                 // Created but never committed: no different from none.
                 drop(writer);
                 None
@@ -180,29 +240,21 @@ impl Writer {
         }
     }
 
-    fn with_index(
-        index: &Index,
-        fields: Fields,
-        applied: Option<i64>,
-    ) -> anyhow::Result<Option<Writer>> {
+    fn with_index(index: &Index, fields: Fields, applied: Option<i64>) -> anyhow::Result<Writer> {
         index
             .tokenizers()
             .register(TOKENIZER, words::DocumentTokenizer::default());
-        let writer = match index.writer_with_num_threads(1, MEMORY) {
-            Ok(writer) => writer,
-            Err(TantivyError::LockFailure(LockError::LockBusy, _)) => return Ok(None),
-            Err(error) => return Err(error.into()),
-        };
+        let writer = index.writer_with_num_threads(1, MEMORY)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Some(Writer {
+        Ok(Writer {
             writer,
             reader,
             fields,
             applied,
-        }))
+        })
     }
 
     /// Indexes every search row afresh. The log number is read first: a
@@ -238,14 +290,15 @@ impl Writer {
         Ok(true)
     }
 
-    /// Applies the log entries after the last applied one; returns whether
-    /// there were any.
+    /// Applies the log entries after the last applied one, up to
+    /// [`BATCHES_PER_COMMIT`] batches of them; returns whether there were
+    /// any.
     fn catch_up(&mut self, store: &Store, stop_asked: &dyn Fn() -> bool) -> anyhow::Result<bool> {
         let Some(applied) = self.applied else {
             return Ok(false);
         };
         let mut upto = applied;
-        loop {
+        for _ in 0..BATCHES_PER_COMMIT {
             let batch = store.read_blocking(|conn| log_entries(conn, upto))?;
             let Some(&(last, _, _)) = batch.last() else {
                 break;
@@ -303,12 +356,13 @@ impl Writer {
         Ok(())
     }
 
-    /// Drops the applied log entries, a few thousand per write.
-    fn prune(&self, store: &Store) -> crate::Result<()> {
+    /// Drops the applied log entries, a few thousand per write; what is
+    /// left when a stop is asked goes next time.
+    fn prune(&self, store: &Store, stop_asked: &dyn Fn() -> bool) -> crate::Result<()> {
         let Some(applied) = self.applied else {
             return Ok(());
         };
-        loop {
+        while !stop_asked() {
             let pruned = futures::executor::block_on(store.write(move |conn| {
                 Ok(conn.execute(
                     "DELETE FROM search_log WHERE seq <= ?1
@@ -317,9 +371,10 @@ impl Writer {
                 )?)
             }))?;
             if pruned == 0 {
-                return Ok(());
+                break;
             }
         }
+        Ok(())
     }
 }
 
@@ -396,9 +451,9 @@ mod tests {
 
     #[test]
     fn payloads_of_another_format_are_not_read() {
-        assert_eq!(applied_in("1:42"), Some(42));
-        assert_eq!(applied_in("0:42"), None);
-        assert_eq!(applied_in("1:x"), None);
+        assert_eq!(applied_in("2:42"), Some(42));
+        assert_eq!(applied_in("1:42"), None);
+        assert_eq!(applied_in("2:x"), None);
         assert_eq!(applied_in("42"), None);
     }
 }

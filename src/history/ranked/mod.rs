@@ -71,6 +71,11 @@ impl Latest {
         *self.lock() = Some(Arc::new(snapshot));
     }
 
+    /// Sends searches back to FTS5 until the next snapshot.
+    fn clear(&self) {
+        *self.lock() = None;
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Snapshot>>> {
         // The guarded value is replaced whole, so a panic cannot leave it
         // half written.
@@ -106,6 +111,13 @@ impl Snapshot {
         let Some(query) = self.query(query) else {
             return Ok(None);
         };
+        // No search has more matches than there are documents: a far
+        // offset (a cursor made up) reads nothing, and asks for no room.
+        let documents = usize::try_from(self.searcher.num_docs()).unwrap_or(usize::MAX);
+        let limit = limit.min(documents.saturating_sub(offset));
+        if limit == 0 {
+            return Ok(Some(Vec::new()));
+        }
         let hits = self
             .searcher
             .search(&query, &TopDocs::with_limit(limit).and_offset(offset))?;

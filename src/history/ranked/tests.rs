@@ -121,7 +121,7 @@ const WORDS: &[&str] = &[
     "नमस्ते",
 ];
 const CJK: &[&str] = &[
-    "灯", "塔", "東", "京", "高", "兴", "タ", "ワ", "ー", "한", "국",
+    "灯", "塔", "東", "京", "高", "兴", "タ", "ワ", "ー", "・", "한", "국",
 ];
 const GAPS: &[&str] = &[" ", " ", " ", ", ", "。", "\n", "-", "'", ""];
 
@@ -324,4 +324,58 @@ async fn a_second_process_leaves_the_index_to_the_first_and_ranks_with_fts5() {
     assert_eq!(best, [1]);
     assert!(next.is_some_and(|next| next.starts_with("r:")));
     assert!(first.history().ranked_search_ready().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_older_than_its_index_has_the_index_rebuilt() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("scriptorium.db");
+    let copy = home.path().join("older.db");
+    {
+        let studio = open(home.path());
+        import(&studio, &[record(1, "a lantern", "by the sea")]).await;
+        ready(&studio).await;
+    }
+    std::fs::copy(&db, &copy).unwrap();
+    {
+        let studio = open(home.path());
+        import(&studio, &[record(2, "a lantern", "in the storm")]).await;
+        ready(&studio).await;
+        assert_eq!(index_keys(&studio, "storm").unwrap().len(), 1);
+    }
+    // Put back as a backup would, or as a power cut leaves a database
+    // whose last transactions never reached the disk.
+    std::fs::copy(&copy, &db).unwrap();
+    let studio = open(home.path());
+    ready(&studio).await;
+    assert_eq!(index_keys(&studio, "storm").unwrap().len(), 0);
+    assert_eq!(index_keys(&studio, "lantern").unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_deleted_under_a_later_page_does_not_end_the_paging() {
+    let home = tempfile::tempdir().unwrap();
+    let studio = open(home.path());
+    // Generation n says "lantern" n times: ranked 6, 5, 4, 3, 2, 1.
+    let records: Vec<GenerationRecord> = (1..=6)
+        .map(|n| record(n, "a note", &"lantern ".repeat(n as usize)))
+        .collect();
+    import(&studio, &records).await;
+    ready(&studio).await;
+    let query = HistoryQuery {
+        text: "lantern".into(),
+        sort: HistorySort::Relevance,
+        ..HistoryQuery::default()
+    };
+    let history = studio.history();
+    let first = history.page(query.clone(), None, 2).await.unwrap();
+    assert_eq!(first.items.iter().map(|i| i.id).collect::<Vec<_>>(), [6, 5]);
+
+    // The index has not caught up with the delete yet: it still ranks 4.
+    history.delete(vec![4]).await.unwrap();
+    let second = history.page(query.clone(), first.next, 2).await.unwrap();
+    assert_eq!(second.items.iter().map(|i| i.id).collect::<Vec<_>>(), [3, 2]);
+    let third = history.page(query, second.next, 2).await.unwrap();
+    assert_eq!(third.items.iter().map(|i| i.id).collect::<Vec<_>>(), [1]);
+    assert_eq!(third.next, None);
 }

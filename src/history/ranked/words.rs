@@ -134,15 +134,17 @@ fn words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     for c in text.chars() {
-        if is_cjk(c) {
+        if !is_word_char(c) {
+            // Spaces, punctuation, and the marks and dots among kana
+            // ("・" in ジョン・スミス).
+            end_word(&mut word, &mut words);
+        } else if is_cjk(c) {
             end_word(&mut word, &mut words);
             words.push(c.to_string());
-        } else if is_word_char(c) {
+        } else {
             for lower in c.to_lowercase() {
                 push_folded(lower, &mut word);
             }
-        } else {
-            end_word(&mut word, &mut words);
         }
     }
     end_word(&mut word, &mut words);
@@ -226,6 +228,11 @@ mod tests {
             ("नमस्ते", &["नमस", "त"]),
             ("ⓐ ™ Ⅻ ½ ＡＢＣ", &["ⅻ", "½", "ａｂｃ"]),
             ("x\u{20DD}y \u{E123}z", &["x", "y", "\u{E123}z"]),
+            (
+                "東京・大阪 ジョン・スミス",
+                &["東", "京", "大", "阪", "ジ", "ョ", "ン", "ス", "ミ", "ス"],
+            ),
+            ("ガ\u{3099} ゛゠ー", &["ガ", "ー"]),
         ];
         for (text, expected) in cases {
             assert_eq!(words(text), *expected, "{text}");

@@ -374,7 +374,10 @@ async fn a_row_deleted_under_a_later_page_does_not_end_the_paging() {
     // The index has not caught up with the delete yet: it still ranks 4.
     history.delete(vec![4]).await.unwrap();
     let second = history.page(query.clone(), first.next, 2).await.unwrap();
-    assert_eq!(second.items.iter().map(|i| i.id).collect::<Vec<_>>(), [3, 2]);
+    assert_eq!(
+        second.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [3, 2]
+    );
     let third = history.page(query, second.next, 2).await.unwrap();
     assert_eq!(third.items.iter().map(|i| i.id).collect::<Vec<_>>(), [1]);
     assert_eq!(third.next, None);

@@ -134,15 +134,17 @@ fn from_index(
     count: usize,
     walk: Option<usize>,
 ) -> Result<Option<Vec<Hit>>> {
+    let Some(query) = snapshot.query(search.text) else {
+        return Ok(None);
+    };
     let mut hits = Vec::with_capacity(count);
     let (mut position, mut step) = (offset, count);
     while hits.len() < count {
         if walk.is_some_and(|walk| position - offset >= walk) {
             return Ok(None);
         }
-        let keys = match snapshot.best(search.text, position, step) {
-            Ok(Some(keys)) => keys,
-            Ok(None) => return Ok(None),
+        let keys = match snapshot.best(query.as_ref(), position, step) {
+            Ok(keys) => keys,
             Err(error) => {
                 tracing::warn!(%error, "the search index failed; FTS5 ranks instead");
                 return Ok(None);

@@ -202,42 +202,24 @@ struct Writer {
 
 impl Writer {
     /// Opens the index in `dir`, or makes a new empty one where there is
-    /// none, or none this build can use.
+    /// none this build can read. One it can read but whose commit is of
+    /// another format, or none, is kept to be rebuilt in place.
     fn open(dir: &Path) -> anyhow::Result<Writer> {
-        if let Some(opened) = Writer::open_existing(dir) {
-            return opened;
+        let (schema, fields) = schema();
+        if let Ok(index) = Index::open_in_dir(dir)
+            && index.schema() == schema
+        {
+            let metas = index.load_metas()?;
+            let applied = metas.payload.as_deref().and_then(applied_in);
+            return Writer::with_index(&index, fields, applied);
         }
         if dir.exists() {
             std::fs::remove_dir_all(dir)
                 .with_context(|| format!("removing the old index in {}", dir.display()))?;
         }
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let (schema, fields) = schema();
         let index = Index::create_in_dir(dir, schema)?;
         Writer::with_index(&index, fields, None)
-    }
-
-    /// `None` when there is no usable index to keep.
-    fn open_existing(dir: &Path) -> Option<anyhow::Result<Writer>> {
-        let index = Index::open_in_dir(dir).ok()?;
-        let (schema, fields) = schema();
-        if index.schema() != schema {
-            return None;
-        }
-        let applied = index
-            .load_metas()
-            .ok()?
-            .payload
-            .as_deref()
-            .and_then(applied_in);
-        match Writer::with_index(&index, fields, applied) {
-            Ok(writer) if writer.applied.is_none() => {
-                // Created but never committed: no different from none.
-                drop(writer);
-                None
-            }
-            other => Some(other),
-        }
     }
 
     fn with_index(index: &Index, fields: Fields, applied: Option<i64>) -> anyhow::Result<Writer> {

@@ -9,9 +9,9 @@
 //! folder and rebuilt whenever it is missing or unreadable. A thread of its
 //! own follows the store's `search_log` and commits what it applied with the
 //! last log number, so it knows after any crash where to go on. Searches use
-//! it only when it has caught up with what their connection sees, without
-//! filters and without `prefix*` terms; otherwise FTS5 answers, slower but
-//! with the same matches.
+//! it once it has caught up with what their connection sees, and not for
+//! `prefix*` terms; `history::query::best_match` decides, and FTS5 answers
+//! otherwise, slower but with the same matches.
 
 mod indexer;
 #[cfg(test)]
@@ -100,41 +100,45 @@ impl Snapshot {
     }
 
     /// The search keys of the best matches for `query`, `limit` of them
-    /// after skipping `offset`, best first; `None` for a query this index
-    /// does not answer the way FTS5 would (a `prefix*` term).
+    /// after skipping `offset`, best first.
     pub(crate) fn best(
         &self,
-        query: &str,
+        query: &dyn Query,
         offset: usize,
         limit: usize,
-    ) -> tantivy::Result<Option<Vec<i64>>> {
-        let Some(query) = self.query(query) else {
-            return Ok(None);
-        };
+    ) -> tantivy::Result<Vec<i64>> {
         // No search has more matches than there are documents: a far
         // offset (a cursor made up) reads nothing, and asks for no room.
         let documents = usize::try_from(self.searcher.num_docs()).unwrap_or(usize::MAX);
         let limit = limit.min(documents.saturating_sub(offset));
         if limit == 0 {
-            return Ok(Some(Vec::new()));
+            return Ok(Vec::new());
         }
         let hits = self
             .searcher
-            .search(&query, &TopDocs::with_limit(limit).and_offset(offset))?;
+            .search(query, &TopDocs::with_limit(limit).and_offset(offset))?;
+        // Each segment's key column, opened once for all its hits.
+        let mut columns = vec![None; self.searcher.segment_readers().len()];
         let mut keys = Vec::with_capacity(hits.len());
         for (_, address) in hits {
-            let column = self
-                .searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .i64(KEY)?;
+            let column = match &mut columns[address.segment_ord as usize] {
+                Some(column) => column,
+                empty => empty.insert(
+                    self.searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .i64(KEY)?,
+                ),
+            };
             keys.extend(column.first(address.doc_id));
         }
-        Ok(Some(keys))
+        Ok(keys)
     }
 
-    /// Every term required, each a word or a phrase.
-    fn query(&self, text: &str) -> Option<Box<dyn Query>> {
+    /// What a person typed as a query of this index: every term required,
+    /// each a word or a phrase. `None` for a query it does not answer the
+    /// way FTS5 would (a `prefix*` term).
+    pub(crate) fn query(&self, text: &str) -> Option<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in search_text::search_terms(text) {
             if term.prefix {

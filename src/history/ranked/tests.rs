@@ -87,7 +87,8 @@ async fn fts5_keys(studio: &Studio, query: &str) -> Option<BTreeSet<i64>> {
 /// The search keys the ranked index matches for `query`, all of them.
 fn index_keys(studio: &Studio, query: &str) -> Option<BTreeSet<i64>> {
     let snapshot = studio.ranked_index().expect("the index is open");
-    let keys = snapshot.best(query, 0, 100_000).unwrap()?;
+    let query = snapshot.query(query)?;
+    let keys = snapshot.best(query.as_ref(), 0, 100_000).unwrap();
     Some(keys.into_iter().collect())
 }
 

@@ -383,3 +383,24 @@ async fn a_row_deleted_under_a_later_page_does_not_end_the_paging() {
     assert_eq!(third.items.iter().map(|i| i.id).collect::<Vec<_>>(), [1]);
     assert_eq!(third.next, None);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_past_every_match_reads_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let studio = open(home.path());
+    import(&studio, &[record(1, "a lantern", "by the sea")]).await;
+    ready(&studio).await;
+    let query = HistoryQuery {
+        text: "lantern".into(),
+        sort: HistorySort::Relevance,
+        ..HistoryQuery::default()
+    };
+    // The largest offset a cursor can carry: no room is asked for it.
+    let page = studio
+        .history()
+        .page(query, Some(format!("i:{}", u32::MAX)), 500)
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    assert_eq!(page.next, None);
+}

@@ -103,8 +103,11 @@ fn asked_by_environment(env: impl Fn(&str) -> Option<String>) -> Option<u32> {
     })
 }
 
+/// The physical cores, read once: counting them reads `/proc` (or asks
+/// the system) each time, and the Models page asks on every visit.
 fn automatic() -> u32 {
-    u32::try_from(num_cpus::get_physical().max(1)).unwrap_or(MAX_THREADS)
+    static PHYSICAL: OnceLock<u32> = OnceLock::new();
+    *PHYSICAL.get_or_init(|| u32::try_from(num_cpus::get_physical().max(1)).unwrap_or(MAX_THREADS))
 }
 
 fn available(automatic: u32) -> u32 {

@@ -1,13 +1,12 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { localThreads, setLocalThreads, toApiError } from "../ipc";
+import { localThreads, toApiError } from "../ipc";
 import type { ApiError, LocalThreads } from "../ipc";
 import { useSettingsStore } from "../settings/settingsStore";
+import type { SaveOutcome } from "../settings/settingsStore";
 import { ModelsNotice } from "./ModelsNotice";
 
 type Load = { status: "loading" } | { status: "ready"; threads: LocalThreads } | { status: "failed"; error: ApiError };
-
-type Notice = { kind: "saved" } | { kind: "failed"; error: ApiError } | null;
 
 /** The select's value for a null setting: the count the environment asked for at start, else the physical cores. */
 const AUTOMATIC = "automatic";
@@ -27,9 +26,8 @@ export function ThreadsSection() {
   const [load, setLoad] = useState<Load>({ status: "loading" });
   // The stored choice lives with the other settings, read when the app starts.
   const choice = useSettingsStore((s) => s.settings.localThreads);
-  const [notice, setNotice] = useState<Notice>(null);
-  // Saves can overlap; only the newest one may decide what is shown.
-  const newestSave = useRef(0);
+  const chooseLocalThreads = useSettingsStore((s) => s.chooseLocalThreads);
+  const [notice, setNotice] = useState<SaveOutcome>(null);
 
   useEffect(() => {
     let live = true;
@@ -48,25 +46,10 @@ export function ThreadsSection() {
   if (load.status === "loading") return null;
 
   const choose = async (value: string) => {
-    const save = ++newestSave.current;
-    const before = choice;
-    const count = value === AUTOMATIC ? null : Number(value);
-    const { replace } = useSettingsStore.getState();
-    const withChoice = (localThreads: number | null) => {
-      replace({ ...useSettingsStore.getState().settings, localThreads });
-    };
-    withChoice(count);
     setNotice(null);
-    try {
-      const saved = await setLocalThreads(count);
-      if (save !== newestSave.current) return;
-      replace(saved);
-      setNotice({ kind: "saved" });
-    } catch (failure) {
-      if (save !== newestSave.current) return;
-      withChoice(before);
-      setNotice({ kind: "failed", error: toApiError(failure) });
-    }
+    // An overtaken save leaves the notice to the newer one.
+    const outcome = await chooseLocalThreads(value === AUTOMATIC ? null : Number(value));
+    if (outcome) setNotice(outcome);
   };
 
   return (
@@ -76,11 +59,11 @@ export function ThreadsSection() {
       {notice && (
         <ModelsNotice
           text={
-            notice.kind === "saved"
+            notice.saved
               ? t("models.threads.saved")
               : t("models.threads.saveFailed", { message: notice.error.message })
           }
-          failed={notice.kind === "failed"}
+          failed={!notice.saved}
           testId="local-threads-notice"
           onDismiss={() => {
             setNotice(null);
